@@ -1,0 +1,23 @@
+namespace SmtpCodec.Protocol;
+
+/// <summary>How the parameters after an EHLO keyword are read.</summary>
+public enum EhloParameterSyntax
+{
+    /// <summary>The keyword takes no parameters; anything after it is ignored.</summary>
+    None = 0,
+
+    /// <summary>An optional decimal size limit (RFC 1870); absent or 0 means no fixed limit.</summary>
+    Size = 1,
+
+    /// <summary>A list of SASL mechanism names (RFC 4954).</summary>
+    Mechanisms = 2,
+
+    /// <summary><c>name=value</c> pairs (RFC 9422 LIMITS).</summary>
+    Limits = 3,
+
+    /// <summary>An optional decimal number (DELIVERBY's minimum by-time).</summary>
+    Number = 4,
+
+    /// <summary>Words kept as text.</summary>
+    Words = 5,
+}
