@@ -1,0 +1,35 @@
+using System.CommandLine;
+
+namespace SmtpCodec.Cli;
+
+/// <summary>The <c>smtpcodec</c> command: one verb per file under Verbs/.</summary>
+public static class Program
+{
+    /// <summary>Exit code for a command line that does not parse (design.md section 6).</summary>
+    public const int UsageExitCode = 2;
+
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("smtpcodec: SMTP client codec tools (replies, stuff, unstuff, ...)");
+        foreach (Command verb in Verbs())
+        {
+            root.Subcommands.Add(verb);
+        }
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
+            {
+                Console.Error.WriteLine($"smtpcodec: {error.Message}");
+            }
+
+            Console.Error.WriteLine("Try 'smtpcodec --help'.");
+            return UsageExitCode;
+        }
+
+        return parsed.Invoke();
+    }
+
+    private static IEnumerable<Command> Verbs() => [];
+}
