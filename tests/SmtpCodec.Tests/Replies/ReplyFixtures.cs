@@ -113,7 +113,7 @@ public static class ReplyFixtures
                 "pipelined MAIL, RCPT, RCPT, DATA replies in one buffer",
                 "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 <nobody@example.com>: Recipient address rejected\r\n354 End data with <CR><LF>.<CR><LF>\r\n",
                 new ExpectedReply(250, "2.1.0", "2.1.0 Ok"),
-                new ExpectedReply(250, "2.1.5", "2.1.5 0k"),
+                new ExpectedReply(250, "2.1.5", "2.1.5 Ok"),
                 new ExpectedReply(550, "5.1.1", "5.1.1 <nobody@example.com>: Recipient address rejected"),
                 new ExpectedReply(354, null, "End data with <CR><LF>.<CR><LF>")),
             Valid(
