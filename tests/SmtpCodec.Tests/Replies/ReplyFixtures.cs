@@ -151,6 +151,17 @@ public static class ReplyFixtures
             Invalid("a continuation line that never ends the reply", "250-a\r\n", SmtpCodecError.TruncatedReply, 7),
         };
 
+        // A hundred recipients' replies pipelined into one buffer (RFC 2920), every third one refused.
+        var batch = new StringBuilder();
+        var batchReplies = new List<ExpectedReply>();
+        for (int i = 0; i < 100; i++)
+        {
+            string line = i % 3 == 2 ? $"550 5.1.1 <user{i}@example.com>: Recipient address rejected" : $"250 2.1.5 Recipient {i} ok";
+            batch.Append(line).Append("\r\n");
+            batchReplies.Add(new ExpectedReply(i % 3 == 2 ? 550 : 250, i % 3 == 2 ? "5.1.1" : "2.1.5", line[4..]));
+        }
+
+        fixtures.Add(new ReplyFixture("a hundred pipelined RCPT replies in one buffer", Bytes(batch.ToString()), batchReplies.ToArray()));
         fixtures.Add(new ReplyFixture("a bare LF when CRLF is required", Bytes("250 a\n"), [], SmtpCodecError.BareLineFeed, 5, strict));
         fixtures.Add(new ReplyFixture("a bare LF after a code alone when CRLF is required", Bytes("250\n"), [], SmtpCodecError.BareLineFeed, 3, strict));
         fixtures.Add(new ReplyFixture("CRLF when CRLF is required", Bytes("250-a\r\n250 b\r\n"), [new ExpectedReply(250, null, "a", "b")], Options: strict));
