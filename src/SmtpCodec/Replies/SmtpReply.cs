@@ -95,6 +95,10 @@ public readonly ref struct SmtpReply
     internal static SmtpReply FromSpan(ReadOnlySpan<byte> raw, int code, int lineCount) =>
         new(raw, default, false, code, lineCount, Replies.EnhancedStatusCode.FromReplyText(FirstText(raw), code));
 
+    /// <summary>A reply whose first line's text is known to end at <paramref name="firstTextEnd"/>.</summary>
+    internal static SmtpReply FromSpan(ReadOnlySpan<byte> raw, int code, int lineCount, int firstTextEnd) =>
+        new(raw, default, false, code, lineCount, firstTextEnd > 4 ? Replies.EnhancedStatusCode.FromReplyText(raw.Slice(4, firstTextEnd - 4), code) : null);
+
     internal static SmtpReply FromSequence(ReadOnlySequence<byte> raw, int code, int lineCount)
     {
         // An enhanced code is at most "5.999.999" and a following space: copying its bytes costs nothing.

@@ -16,6 +16,13 @@ public ref partial struct SmtpReplyReader
         }
 
         SmtpReplyReaderOptions options = _state.Options;
+        if (resumeAt == 0 && ReplyFastScan.TryScan(remaining.FirstSpan, options, out int fastLength, out int lines, out int code, out int firstTextEnd))
+        {
+            reply = SmtpReply.FromSpan(remaining.FirstSpan.Slice(0, fastLength), code, lines, firstTextEnd);
+            _consumed += fastLength;
+            return OperationStatus.Done;
+        }
+
         long scanned = resumeAt;
         foreach (ReadOnlyMemory<byte> segment in remaining.Slice(resumeAt))
         {

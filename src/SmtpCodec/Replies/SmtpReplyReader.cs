@@ -102,6 +102,13 @@ public ref partial struct SmtpReplyReader
         }
 
         SmtpReplyReaderOptions options = _state.Options;
+        if (resumeAt == 0 && ReplyFastScan.TryScan(remaining, options, out int fastLength, out int lines, out int code, out int firstTextEnd))
+        {
+            reply = SmtpReply.FromSpan(remaining.Slice(0, fastLength), code, lines, firstTextEnd);
+            _consumed += fastLength;
+            return OperationStatus.Done;
+        }
+
         switch (_state.Scan.Advance(remaining.Slice(resumeAt), options, out int used, out SmtpCodecError error, out int errorOffset))
         {
             case ReplyScanResult.Complete:

@@ -1,0 +1,57 @@
+using System.Buffers;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using SmtpCodec.Replies;
+
+namespace SmtpCodec.Benchmarks;
+
+/// <summary>Reply reading against MailKit's SmtpStream over the same bytes (the Ratio column is the result).</summary>
+[MemoryDiagnoser]
+public class ReplyReadingBenchmarks
+{
+    private const string ICloudEhlo =
+        "250-smtp.mail.me.com\r\n250-PIPELINING\r\n250-SIZE 28319744\r\n250-ETRN\r\n" +
+        "250-AUTH LOGIN PLAIN ATOKEN ATOKEN2 WSTOKEN WETOKEN XOAUTH2\r\n250-ENHANCEDSTATUSCODES\r\n" +
+        "250-8BITMIME\r\n250-DSN\r\n250 SMTPUTF8\r\n";
+
+    private byte[] _bytes = [];
+    private int _replies;
+    private MailKitReplyReader _mailKit = null!;
+
+    /// <summary>The input: one line, the article's iCloud EHLO reply, a 30-line EHLO reply, 100 pipelined replies.</summary>
+    [Params("one line", "iCloud EHLO", "30-line EHLO", "100 pipelined")]
+    public string Input { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        (string text, _replies) = Input switch
+        {
+            "one line" => ("250 2.1.0 Ok\r\n", 1),
+            "iCloud EHLO" => (ICloudEhlo, 1),
+            "30-line EHLO" => ("250-mx.example.com Hello client [192.0.2.1]\r\n" + string.Concat(Enumerable.Range(1, 28).Select(i => $"250-X-EXTENSION-{i} PARAMETER-{i} VALUE\r\n")) + "250 SMTPUTF8\r\n", 1),
+            _ => (string.Concat(Enumerable.Range(0, 100).Select(i => i % 4 == 3 ? "550 5.1.1 <user@example.com>: Recipient address rejected\r\n" : "250 2.1.5 Ok\r\n")), 100),
+        };
+        _bytes = Encoding.ASCII.GetBytes(text);
+        _mailKit = new MailKitReplyReader(_bytes);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _mailKit.Dispose();
+
+    [Benchmark(Baseline = true, Description = "MailKit SmtpStream.ReadResponse")]
+    public int MailKit() => _mailKit.Read(_replies);
+
+    [Benchmark(Description = "SmtpReplyReader")]
+    public int SmtpCodec()
+    {
+        var reader = new SmtpReplyReader(new ReadOnlySequence<byte>(_bytes), isFinalBlock: true);
+        int codes = 0;
+        while (reader.Read(out SmtpReply reply) == System.Buffers.OperationStatus.Done)
+        {
+            codes += reply.Code + (reply.EnhancedStatusCode?.Detail ?? 0);
+        }
+
+        return codes;
+    }
+}
