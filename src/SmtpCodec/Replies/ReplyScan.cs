@@ -65,7 +65,8 @@ internal struct ReplyScan
             int position = ReplyBytes + i;
             if (Phase == PhaseText)
             {
-                // Look no further than the line and reply limits allow: a peer cannot make us buffer more.
+                // Skip plain text a vector at a time, no further than the line and reply limits allow:
+                // a peer cannot make us buffer more.
                 int allowed = Math.Min(options.MaxLineLength - (position - LineStart), options.MaxReplyLength - position);
                 int window = Math.Min(chunk.Length - i, allowed);
                 int found = chunk.Slice(i, window).IndexOfAny(s_controls);
@@ -81,59 +82,23 @@ internal struct ReplyScan
                 }
 
                 i += found;
-                byte control = chunk[i];
-                if (control == Ht)
-                {
-                    i++;
-                    continue;
-                }
-
-                if (control == Cr)
-                {
-                    Phase = PhaseAfterCr;
-                    i++;
-                    continue;
-                }
-
-                if (control == Lf)
-                {
-                    if (options.RequireCrLf)
-                    {
-                        return Fail(SmtpCodecError.BareLineFeed, ReplyBytes + i, out used, out error, out errorOffset);
-                    }
-
-                    if (EndLine(ReplyBytes + i, options, out error, out errorOffset))
-                    {
-                        used = i + 1;
-                        return ReplyScanResult.Complete;
-                    }
-
-                    if (error != SmtpCodecError.None)
-                    {
-                        used = 0;
-                        return ReplyScanResult.Invalid;
-                    }
-
-                    i++;
-                    continue;
-                }
-
-                return Fail(SmtpCodecError.InvalidControlByte, ReplyBytes + i, out used, out error, out errorOffset);
+                position += found;
             }
 
-            // Codes, separators and CR LF pairs go byte by byte; each byte must fit the limits.
+            // Codes, separators, control bytes and CR LF pairs go byte by byte; each must fit the limits.
             if (position + 1 - LineStart > options.MaxLineLength || position + 1 > options.MaxReplyLength)
             {
                 return Fail(LimitError(options, position), position, out used, out error, out errorOffset);
             }
 
             byte b = chunk[i];
+            bool lineEnds = false;
             switch (Phase)
             {
                 case 0 or 1 or 2:
                     // RFC 5321 section 4.2: first digit 2-5, second 0-5, third 0-9.
-                    byte max = Phase switch { 0 => (byte)'5', 1 => (byte)'5', _ => (byte)'9' };
                     byte min = Phase == 0 ? (byte)'2' : (byte)'0';
+                    byte max = Phase == 2 ? (byte)'9' : (byte)'5';
                     if (b < min || b > max)
                     {
                         return Fail(SmtpCodecError.InvalidReplyCode, position, out used, out error, out errorOffset);
@@ -157,45 +122,39 @@ internal struct ReplyScan
                     break;
 
                 case PhaseSeparator:
-                    if (b == (byte)'-')
+                    if (b is (byte)'-' or (byte)' ')
                     {
-                        LastLine = false;
+                        LastLine = b == (byte)' ';
                         Phase = PhaseText;
+                        break;
                     }
-                    else if (b == (byte)' ')
+
+                    if (b is not (Cr or Lf))
                     {
-                        LastLine = true;
-                        Phase = PhaseText;
+                        return Fail(SmtpCodecError.InvalidCodeSeparator, position, out used, out error, out errorOffset);
                     }
-                    else if (b == Cr)
+
+                    // A code alone is a whole last line (the bare "334" of an AUTH exchange).
+                    LastLine = true;
+                    goto case PhaseText;
+
+                case PhaseText:
+                    if (b == Cr)
                     {
-                        // A code alone is a whole line (the bare "334" of an AUTH exchange).
-                        LastLine = true;
                         Phase = PhaseAfterCr;
                     }
                     else if (b == Lf)
                     {
-                        LastLine = true;
                         if (options.RequireCrLf)
                         {
                             return Fail(SmtpCodecError.BareLineFeed, position, out used, out error, out errorOffset);
                         }
 
-                        if (EndLine(position, options, out error, out errorOffset))
-                        {
-                            used = i + 1;
-                            return ReplyScanResult.Complete;
-                        }
-
-                        if (error != SmtpCodecError.None)
-                        {
-                            used = 0;
-                            return ReplyScanResult.Invalid;
-                        }
+                        lineEnds = true;
                     }
-                    else
+                    else if (b != Ht)
                     {
-                        return Fail(SmtpCodecError.InvalidCodeSeparator, position, out used, out error, out errorOffset);
+                        return Fail(SmtpCodecError.InvalidControlByte, position, out used, out error, out errorOffset);
                     }
 
                     break;
@@ -206,22 +165,20 @@ internal struct ReplyScan
                         return Fail(SmtpCodecError.BareCarriageReturn, position - 1, out used, out error, out errorOffset);
                     }
 
-                    if (EndLine(position, options, out error, out errorOffset))
-                    {
-                        used = i + 1;
-                        return ReplyScanResult.Complete;
-                    }
-
-                    if (error != SmtpCodecError.None)
-                    {
-                        used = 0;
-                        return ReplyScanResult.Invalid;
-                    }
-
+                    lineEnds = true;
                     break;
             }
 
             i++;
+            if (lineEnds)
+            {
+                ReplyScanResult ended = EndLine(position, options, out error, out errorOffset);
+                if (ended != ReplyScanResult.NeedMoreData)
+                {
+                    used = i;
+                    return ended;
+                }
+            }
         }
 
         ReplyBytes += chunk.Length;
@@ -231,15 +188,15 @@ internal struct ReplyScan
         return ReplyScanResult.NeedMoreData;
     }
 
-    /// <summary>Closes the line whose LF is at <paramref name="lfOffset"/>; true when it ends the reply.</summary>
-    private bool EndLine(int lfOffset, SmtpReplyReaderOptions options, out SmtpCodecError error, out int errorOffset)
+    /// <summary>Closes the line whose LF is at <paramref name="lfOffset"/>: Complete when it ends the reply, NeedMoreData when more lines follow.</summary>
+    private ReplyScanResult EndLine(int lfOffset, SmtpReplyReaderOptions options, out SmtpCodecError error, out int errorOffset)
     {
         Lines++;
         if (Lines > options.MaxLines)
         {
             error = SmtpCodecError.TooManyLines;
             errorOffset = LineStart;
-            return false;
+            return ReplyScanResult.Invalid;
         }
 
         error = SmtpCodecError.None;
@@ -247,13 +204,13 @@ internal struct ReplyScan
         if (LastLine)
         {
             ReplyBytes = lfOffset + 1;
-            return true;
+            return ReplyScanResult.Complete;
         }
 
         LineStart = lfOffset + 1;
         LineCode = 0;
         Phase = 0;
-        return false;
+        return ReplyScanResult.NeedMoreData;
     }
 
     private readonly SmtpCodecError LimitError(SmtpReplyReaderOptions options, int position) =>

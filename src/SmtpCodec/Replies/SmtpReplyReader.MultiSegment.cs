@@ -16,10 +16,8 @@ public ref partial struct SmtpReplyReader
         }
 
         SmtpReplyReaderOptions options = _state.Options;
-        if (resumeAt == 0 && ReplyFastScan.TryScan(remaining.FirstSpan, options, out int fastLength, out int lines, out int code, out int firstTextEnd))
+        if (TryReadWhole(remaining.FirstSpan, options, out reply))
         {
-            reply = SmtpReply.FromSpan(remaining.FirstSpan.Slice(0, fastLength), code, lines, firstTextEnd);
-            _consumed += fastLength;
             return OperationStatus.Done;
         }
 

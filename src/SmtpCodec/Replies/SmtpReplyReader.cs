@@ -102,10 +102,8 @@ public ref partial struct SmtpReplyReader
         }
 
         SmtpReplyReaderOptions options = _state.Options;
-        if (resumeAt == 0 && ReplyFastScan.TryScan(remaining, options, out int fastLength, out int lines, out int code, out int firstTextEnd))
+        if (TryReadWhole(remaining, options, out reply))
         {
-            reply = SmtpReply.FromSpan(remaining.Slice(0, fastLength), code, lines, firstTextEnd);
-            _consumed += fastLength;
             return OperationStatus.Done;
         }
 
@@ -126,6 +124,20 @@ public ref partial struct SmtpReplyReader
                 reply = default;
                 return EndOfInput(remaining.Length);
         }
+    }
+
+    /// <summary>The fast path: a new reply wholly inside <paramref name="input"/> and well formed.</summary>
+    private bool TryReadWhole(ReadOnlySpan<byte> input, SmtpReplyReaderOptions options, out SmtpReply reply)
+    {
+        if (_state.Scan.ReplyBytes == 0 && ReplyFastScan.TryScan(input, options, out int length, out int lines, out int code, out int firstTextEnd))
+        {
+            reply = SmtpReply.FromSpan(input.Slice(0, length), code, lines, firstTextEnd);
+            _consumed += length;
+            return true;
+        }
+
+        reply = default;
+        return false;
     }
 
     private OperationStatus EndOfInput(long pendingBytes)
