@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SmtpCodec.Cli.Verbs;
 
 namespace SmtpCodec.Cli;
 
@@ -31,5 +32,9 @@ public static class Program
         return parsed.Invoke();
     }
 
-    private static IEnumerable<Command> Verbs() => [];
+    private static IEnumerable<Command> Verbs()
+    {
+        yield return StuffVerb.Create();
+        yield return UnstuffVerb.Create();
+    }
 }
