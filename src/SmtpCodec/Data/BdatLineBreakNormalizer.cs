@@ -25,6 +25,11 @@ public struct BdatLineBreakNormalizer
     /// <exception cref="ArgumentOutOfRangeException">The bound does not fit in an array.</exception>
     public static int GetMaxNormalizedLength(int sourceLength) => LineBreakEncoder.GetMaxEncodedLength(sourceLength);
 
+    /// <summary>The exact number of bytes the next <see cref="Normalize(ReadOnlySpan{byte}, Span{byte}, out int, out int)"/> writes for <paramref name="source"/> (the BDAT chunk size), without changing the state.</summary>
+    /// <param name="source">The next bytes of the body.</param>
+    /// <returns>The normalized length.</returns>
+    public readonly long GetNormalizedLength(ReadOnlySpan<byte> source) => _encoder.GetNormalizedLength(source);
+
     /// <summary>Forgets the body so far.</summary>
     public void Reset() => _encoder.Reset();
 

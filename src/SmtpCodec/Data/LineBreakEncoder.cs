@@ -43,6 +43,20 @@ internal struct LineBreakEncoder
         return length <= Array.MaxLength ? (int)length : throw new ArgumentOutOfRangeException(nameof(sourceLength));
     }
 
+    /// <summary>The exact length <see cref="Encode"/> would write for <paramref name="source"/> without dot-stuffing, state unchanged.</summary>
+    public readonly long GetNormalizedLength(ReadOnlySpan<byte> source)
+    {
+        if (source.IsEmpty)
+        {
+            return 0;
+        }
+
+        // A CRLF stays two bytes; a lone CR or LF grows to two; an LF completing a CR of the previous chunk vanishes.
+        int pairs = source.Count("\r\n"u8);
+        long length = (long)source.Length + (source.Count(CarriageReturn) - pairs) + (source.Count(LineFeed) - pairs);
+        return _afterCarriageReturn && source[0] == LineFeed ? length - 2 : length;
+    }
+
     public void Reset()
     {
         _midLine = false;

@@ -33,8 +33,10 @@ public sealed class BdatLineBreakNormalizerTests
             foreach (ReadOnlyMemory<byte> chunk in DataFixtures.Split(input, sizes))
             {
                 var destination = new byte[BdatLineBreakNormalizer.GetMaxNormalizedLength(chunk.Length)];
+                long predicted = normalizer.GetNormalizedLength(chunk.Span);
                 Assert.Equal(OperationStatus.Done, normalizer.Normalize(chunk.Span, destination, out int consumed, out int written));
                 Assert.Equal(chunk.Length, consumed);
+                Assert.Equal(predicted, written);
                 output.AddRange(destination.AsSpan(0, written).ToArray());
             }
 
