@@ -35,5 +35,7 @@ public static class Program
     private static IEnumerable<Command> Verbs()
     {
         yield return RepliesVerb.Create();
+        yield return StuffVerb.Create();
+        yield return UnstuffVerb.Create();
     }
 }

@@ -99,21 +99,27 @@ public enum SmtpCodecError
     /// <summary>The destination span is smaller than the encoded output.</summary>
     DestinationTooSmall = 28,
 
+    /// <summary>An argument holds a lone UTF-16 surrogate, which has no UTF-8 form.</summary>
+    ArgumentNotWellFormedUtf16 = 29,
+
     /// <summary>A server challenge is not valid base64.</summary>
-    InvalidBase64 = 29,
+    InvalidBase64 = 30,
 
     /// <summary>A server challenge does not follow the mechanism's syntax.</summary>
-    InvalidServerChallenge = 30,
+    InvalidServerChallenge = 31,
 
     /// <summary>The server's final signature does not prove knowledge of the password.</summary>
-    ServerSignatureMismatch = 31,
+    ServerSignatureMismatch = 32,
+
+    /// <summary>The server ended the SCRAM exchange with an error attribute (e=).</summary>
+    ServerReportedError = 33,
 }
 
 /// <summary>Messages, areas and references of codec errors.</summary>
 public static partial class SmtpCodecErrors
 {
     /// <summary>Every error kind except None, in table order.</summary>
-    public static ReadOnlySpan<SmtpCodecError> All => [SmtpCodecError.InvalidReplyCode, SmtpCodecError.InvalidCodeSeparator, SmtpCodecError.MismatchedContinuationCode, SmtpCodecError.BareCarriageReturn, SmtpCodecError.BareLineFeed, SmtpCodecError.InvalidControlByte, SmtpCodecError.LineTooLong, SmtpCodecError.ReplyTooLong, SmtpCodecError.TooManyLines, SmtpCodecError.TruncatedReply, SmtpCodecError.NotAnEhloReply, SmtpCodecError.InvalidCapabilityKeyword, SmtpCodecError.NumberOverflow, SmtpCodecError.InvalidCapabilityParameter, SmtpCodecError.BareCarriageReturnInData, SmtpCodecError.BareLineFeedInData, SmtpCodecError.MissingDataTerminator, SmtpCodecError.DataLineTooLong, SmtpCodecError.MessageTooLarge, SmtpCodecError.ArgumentHasControlCharacter, SmtpCodecError.ArgumentNotAscii, SmtpCodecError.InvalidMailbox, SmtpCodecError.InvalidDomain, SmtpCodecError.InvalidParameterValue, SmtpCodecError.CommandLineTooLong, SmtpCodecError.AuthLineTooLong, SmtpCodecError.InvalidChunkSize, SmtpCodecError.DestinationTooSmall, SmtpCodecError.InvalidBase64, SmtpCodecError.InvalidServerChallenge, SmtpCodecError.ServerSignatureMismatch];
+    public static ReadOnlySpan<SmtpCodecError> All => [SmtpCodecError.InvalidReplyCode, SmtpCodecError.InvalidCodeSeparator, SmtpCodecError.MismatchedContinuationCode, SmtpCodecError.BareCarriageReturn, SmtpCodecError.BareLineFeed, SmtpCodecError.InvalidControlByte, SmtpCodecError.LineTooLong, SmtpCodecError.ReplyTooLong, SmtpCodecError.TooManyLines, SmtpCodecError.TruncatedReply, SmtpCodecError.NotAnEhloReply, SmtpCodecError.InvalidCapabilityKeyword, SmtpCodecError.NumberOverflow, SmtpCodecError.InvalidCapabilityParameter, SmtpCodecError.BareCarriageReturnInData, SmtpCodecError.BareLineFeedInData, SmtpCodecError.MissingDataTerminator, SmtpCodecError.DataLineTooLong, SmtpCodecError.MessageTooLarge, SmtpCodecError.ArgumentHasControlCharacter, SmtpCodecError.ArgumentNotAscii, SmtpCodecError.InvalidMailbox, SmtpCodecError.InvalidDomain, SmtpCodecError.InvalidParameterValue, SmtpCodecError.CommandLineTooLong, SmtpCodecError.AuthLineTooLong, SmtpCodecError.InvalidChunkSize, SmtpCodecError.DestinationTooSmall, SmtpCodecError.ArgumentNotWellFormedUtf16, SmtpCodecError.InvalidBase64, SmtpCodecError.InvalidServerChallenge, SmtpCodecError.ServerSignatureMismatch, SmtpCodecError.ServerReportedError];
 
     /// <summary>A sentence saying what was wrong.</summary>
     /// <param name="error">An error kind.</param>
@@ -148,9 +154,11 @@ public static partial class SmtpCodecErrors
         SmtpCodecError.AuthLineTooLong => "An AUTH response line is longer than 12288 octets.",
         SmtpCodecError.InvalidChunkSize => "A BDAT chunk size is not a decimal number that fits in 64 bits.",
         SmtpCodecError.DestinationTooSmall => "The destination span is smaller than the encoded output.",
+        SmtpCodecError.ArgumentNotWellFormedUtf16 => "An argument holds a lone UTF-16 surrogate, which has no UTF-8 form.",
         SmtpCodecError.InvalidBase64 => "A server challenge is not valid base64.",
         SmtpCodecError.InvalidServerChallenge => "A server challenge does not follow the mechanism's syntax.",
         SmtpCodecError.ServerSignatureMismatch => "The server's final signature does not prove knowledge of the password.",
+        SmtpCodecError.ServerReportedError => "The server ended the SCRAM exchange with an error attribute (e=).",
         _ => "No error.",
     };
 
@@ -187,9 +195,11 @@ public static partial class SmtpCodecErrors
         SmtpCodecError.AuthLineTooLong => SmtpCodecErrorArea.Command,
         SmtpCodecError.InvalidChunkSize => SmtpCodecErrorArea.Command,
         SmtpCodecError.DestinationTooSmall => SmtpCodecErrorArea.Command,
+        SmtpCodecError.ArgumentNotWellFormedUtf16 => SmtpCodecErrorArea.Command,
         SmtpCodecError.InvalidBase64 => SmtpCodecErrorArea.Sasl,
         SmtpCodecError.InvalidServerChallenge => SmtpCodecErrorArea.Sasl,
         SmtpCodecError.ServerSignatureMismatch => SmtpCodecErrorArea.Sasl,
+        SmtpCodecError.ServerReportedError => SmtpCodecErrorArea.Sasl,
         _ => SmtpCodecErrorArea.Reply,
     };
 
@@ -226,9 +236,11 @@ public static partial class SmtpCodecErrors
         SmtpCodecError.AuthLineTooLong => "RFC 4954 section 4",
         SmtpCodecError.InvalidChunkSize => "RFC 3030 section 2",
         SmtpCodecError.DestinationTooSmall => "(codec)",
+        SmtpCodecError.ArgumentNotWellFormedUtf16 => "RFC 3629 section 3",
         SmtpCodecError.InvalidBase64 => "RFC 4954 section 4",
         SmtpCodecError.InvalidServerChallenge => "RFC 5802 section 5.1",
         SmtpCodecError.ServerSignatureMismatch => "RFC 5802 section 5",
+        SmtpCodecError.ServerReportedError => "RFC 5802 section 7",
         _ => "",
     };
 }

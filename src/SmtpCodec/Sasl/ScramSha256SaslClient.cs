@@ -1,0 +1,287 @@
+using System;
+using System.Buffers;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using SmtpCodec.Protocol;
+
+namespace SmtpCodec.Sasl;
+
+/// <summary>
+/// SCRAM-SHA-256 (RFC 5802, RFC 7677) without channel binding: client-first, client-final with the
+/// proof, then verification of the server's signature, so a server that does not know the password
+/// is caught. SASLprep (RFC 4013) is limited to what is exact for ASCII: names and passwords must be
+/// printable ASCII, for which SASLprep changes nothing; anything else is refused when the client is made.
+/// </summary>
+public sealed class ScramSha256SaslClient : SaslClient
+{
+    /// <summary>The smallest iteration count accepted by default (RFC 7677 section 4: at least 4096).</summary>
+    public const int DefaultMinimumIterationCount = 4096;
+
+    private const int HashLength = 32;
+
+    // Bounds what a server's salt may take on the stack; real salts are 16 to 32 bytes.
+    private const int MaxSaltTextLength = 1024;
+
+    // c=biws is base64 of the GS2 header "n,," (RFC 5802 section 5.1, no channel binding).
+    private static ReadOnlySpan<byte> Gs2Header => "n,,"u8;
+
+    private readonly byte[] _password;
+    private readonly byte[] _clientFirstBare;
+    private readonly string _clientNonce;
+    private readonly int _minimumIterationCount;
+    private readonly byte[] _expectedServerSignature = new byte[HashLength];
+
+    /// <summary>Creates the client with a fresh random nonce.</summary>
+    /// <param name="userName">The user name (printable ASCII).</param>
+    /// <param name="password">The password (printable ASCII).</param>
+    /// <exception cref="ArgumentException">A value is not printable ASCII.</exception>
+    public ScramSha256SaslClient(string userName, string password)
+        : this(userName, password, Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), DefaultMinimumIterationCount)
+    {
+    }
+
+    /// <summary>Creates the client with a given nonce (for tests and known answers) and iteration floor.</summary>
+    /// <param name="userName">The user name (printable ASCII).</param>
+    /// <param name="password">The password (printable ASCII).</param>
+    /// <param name="clientNonce">The client nonce: printable ASCII without ','; use a fresh random value outside tests.</param>
+    /// <param name="minimumIterationCount">The smallest iteration count the server may ask for.</param>
+    /// <exception cref="ArgumentException">A value is not printable ASCII, or the nonce is empty or holds ','.</exception>
+    public ScramSha256SaslClient(string userName, string password, string clientNonce, int minimumIterationCount = DefaultMinimumIterationCount)
+    {
+        RequirePrintableAscii(userName, nameof(userName));
+        RequirePrintableAscii(password, nameof(password));
+        RequirePrintableAscii(clientNonce, nameof(clientNonce));
+        if (clientNonce.Length == 0 || clientNonce.Contains(',', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The client nonce must be non-empty and hold no ',' (RFC 5802 section 7).", nameof(clientNonce));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumIterationCount, 1);
+        _password = Encoding.ASCII.GetBytes(password);
+        _clientNonce = clientNonce;
+        _minimumIterationCount = minimumIterationCount;
+
+        // client-first-message-bare = "n=" saslname ",r=" c-nonce (RFC 5802 section 7).
+        var bare = new byte[(3 * userName.Length) + clientNonce.Length + 5];
+        var builder = new SaslResponseBuilder(bare);
+        builder.Append("n="u8);
+        builder.AppendSaslName(userName);
+        builder.Append(",r="u8);
+        builder.AppendUtf8(clientNonce);
+        _clientFirstBare = bare.AsSpan(0, builder.Length).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public override SaslMechanism Mechanism => SaslMechanism.ScramSha256;
+
+    /// <inheritdoc/>
+    public override bool HasInitialResponse => true;
+
+    /// <inheritdoc/>
+    protected override OperationStatus Respond(ReadOnlySpan<byte> challenge, Span<byte> response, out int bytesWritten, out SmtpCodecError failure)
+    {
+        failure = SmtpCodecError.None;
+        bytesWritten = 0;
+        switch (Step)
+        {
+            case 0:
+                return WriteClientFirst(challenge, response, out bytesWritten, out failure);
+            case 1:
+                return WriteClientFinal(challenge, response, out bytesWritten, out failure);
+            case 2:
+                failure = VerifyServerFinal(challenge);
+                if (failure != SmtpCodecError.None)
+                {
+                    return OperationStatus.InvalidData;
+                }
+
+                // The server's 334 with v= is answered with an empty line; 235 follows (RFC 4954 section 4).
+                IsComplete = true;
+                return OperationStatus.Done;
+            default:
+                failure = SmtpCodecError.InvalidServerChallenge;
+                return OperationStatus.InvalidData;
+        }
+    }
+
+    private static void RequirePrintableAscii(string value, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(value, parameterName);
+        foreach (char c in value)
+        {
+            if (c is < (char)0x20 or > (char)0x7E)
+            {
+                throw new ArgumentException(
+                    "SCRAM-SHA-256 here takes printable ASCII only: SASLprep (RFC 4013) of other characters is not implemented.",
+                    parameterName);
+            }
+        }
+    }
+
+    private OperationStatus WriteClientFirst(ReadOnlySpan<byte> challenge, Span<byte> response, out int bytesWritten, out SmtpCodecError failure)
+    {
+        failure = SmtpCodecError.None;
+        bytesWritten = 0;
+        if (!challenge.IsEmpty)
+        {
+            failure = SmtpCodecError.InvalidServerChallenge;
+            return OperationStatus.InvalidData;
+        }
+
+        var builder = new SaslResponseBuilder(response);
+        builder.Append(Gs2Header);
+        builder.Append(_clientFirstBare);
+        if (builder.Overflowed)
+        {
+            return OperationStatus.DestinationTooSmall;
+        }
+
+        bytesWritten = builder.Length;
+        return OperationStatus.Done;
+    }
+
+    private OperationStatus WriteClientFinal(ReadOnlySpan<byte> serverFirst, Span<byte> response, out int bytesWritten, out SmtpCodecError failure)
+    {
+        bytesWritten = 0;
+        failure = ParseServerFirst(serverFirst, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> saltText, out int iterations);
+        if (failure != SmtpCodecError.None)
+        {
+            return OperationStatus.InvalidData;
+        }
+
+        // client-final-message-without-proof = "c=biws,r=" nonce; the proof needs 44 more bytes (",p=" and base64 of 32).
+        int withoutProofLength = 9 + nonce.Length;
+        if (response.Length < withoutProofLength + 3 + 44)
+        {
+            return OperationStatus.DestinationTooSmall;
+        }
+
+        Span<byte> salt = stackalloc byte[Base64.GetMaxDecodedFromUtf8Length(saltText.Length)];
+        if (Base64.DecodeFromUtf8(saltText, salt, out int consumed, out int saltLength) != OperationStatus.Done || consumed != saltText.Length)
+        {
+            failure = SmtpCodecError.InvalidBase64;
+            return OperationStatus.InvalidData;
+        }
+
+        var builder = new SaslResponseBuilder(response);
+        builder.Append("c=biws,r="u8);
+        builder.Append(nonce);
+        ReadOnlySpan<byte> withoutProof = response[..builder.Length];
+
+        // AuthMessage = client-first-message-bare "," server-first-message "," client-final-message-without-proof (RFC 5802 section 3).
+        byte[] authMessage = [.. _clientFirstBare, (byte)',', .. serverFirst, (byte)',', .. withoutProof];
+
+        Span<byte> saltedPassword = stackalloc byte[HashLength];
+        Rfc2898DeriveBytes.Pbkdf2(_password, salt[..saltLength], saltedPassword, iterations, HashAlgorithmName.SHA256);
+        Span<byte> clientKey = stackalloc byte[HashLength];
+        HMACSHA256.HashData(saltedPassword, "Client Key"u8, clientKey);
+        Span<byte> storedKey = stackalloc byte[HashLength];
+        SHA256.HashData(clientKey, storedKey);
+        Span<byte> clientSignature = stackalloc byte[HashLength];
+        HMACSHA256.HashData(storedKey, authMessage, clientSignature);
+        Span<byte> proof = stackalloc byte[HashLength];
+        for (int i = 0; i < HashLength; i++)
+        {
+            proof[i] = (byte)(clientKey[i] ^ clientSignature[i]);
+        }
+
+        Span<byte> serverKey = stackalloc byte[HashLength];
+        HMACSHA256.HashData(saltedPassword, "Server Key"u8, serverKey);
+        HMACSHA256.HashData(serverKey, authMessage, _expectedServerSignature);
+        CryptographicOperations.ZeroMemory(saltedPassword);
+        CryptographicOperations.ZeroMemory(clientKey);
+
+        builder.Append(",p="u8);
+        Span<byte> proofText = stackalloc byte[Base64.GetMaxEncodedToUtf8Length(HashLength)];
+        Base64.EncodeToUtf8(proof, proofText, out _, out int proofLength);
+        builder.Append(proofText[..proofLength]);
+        bytesWritten = builder.Length;
+        return OperationStatus.Done;
+    }
+
+    private SmtpCodecError ParseServerFirst(ReadOnlySpan<byte> serverFirst, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> salt, out int iterations)
+    {
+        nonce = [];
+        salt = [];
+        iterations = 0;
+
+        // server-first-message = [reserved-mext ","] nonce "," salt "," iteration-count ["," extensions] (RFC 5802 section 7);
+        // a mandatory extension (m=) the client does not know must fail the exchange.
+        int field = 0;
+        foreach (Range range in serverFirst.Split((byte)','))
+        {
+            ReadOnlySpan<byte> part = serverFirst[range];
+            if (part.Length < 2 || part[1] != '=')
+            {
+                return SmtpCodecError.InvalidServerChallenge;
+            }
+
+            ReadOnlySpan<byte> value = part[2..];
+            switch (field++)
+            {
+                case 0 when part[0] == 'r':
+                    nonce = value;
+                    break;
+                case 1 when part[0] == 's':
+                    salt = value;
+                    break;
+                case 2 when part[0] == 'i':
+                    if (!Utf8Parser.TryParse(value, out iterations, out int used) || used != value.Length || iterations < _minimumIterationCount)
+                    {
+                        return SmtpCodecError.InvalidServerChallenge;
+                    }
+
+                    break;
+                case > 2:
+                    break;
+                default:
+                    return SmtpCodecError.InvalidServerChallenge;
+            }
+        }
+
+        // The server's nonce extends the client's (RFC 5802 section 5.1).
+        if (field < 3 || salt.IsEmpty || salt.Length > MaxSaltTextLength || nonce.Length <= _clientNonce.Length || !Ascii.Equals(nonce[.._clientNonce.Length], _clientNonce))
+        {
+            return SmtpCodecError.InvalidServerChallenge;
+        }
+
+        return SmtpCodecError.None;
+    }
+
+    private SmtpCodecError VerifyServerFinal(ReadOnlySpan<byte> serverFinal)
+    {
+        // server-final-message = ( server-error / verifier ) ["," extensions] (RFC 5802 section 7).
+        if (serverFinal.StartsWith("e="u8))
+        {
+            return SmtpCodecError.ServerReportedError;
+        }
+
+        if (!serverFinal.StartsWith("v="u8))
+        {
+            return SmtpCodecError.InvalidServerChallenge;
+        }
+
+        ReadOnlySpan<byte> verifier = serverFinal[2..];
+        int comma = verifier.IndexOf((byte)',');
+        if (comma >= 0)
+        {
+            verifier = verifier[..comma];
+        }
+
+        if (verifier.Length != Base64.GetMaxEncodedToUtf8Length(HashLength))
+        {
+            return SmtpCodecError.ServerSignatureMismatch;
+        }
+
+        Span<byte> signature = stackalloc byte[HashLength + 2];
+        if (Base64.DecodeFromUtf8(verifier, signature, out int consumed, out int length) != OperationStatus.Done || consumed != verifier.Length)
+        {
+            return SmtpCodecError.InvalidBase64;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(signature[..length], _expectedServerSignature)
+            ? SmtpCodecError.None
+            : SmtpCodecError.ServerSignatureMismatch;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Buffers;
+using System.Text;
+using CsCheck;
+using SmtpCodec.Commands;
+using SmtpCodec.Data;
+
+namespace SmtpCodec.Tests.Data;
+
+public sealed class BdatChunkWriterTests
+{
+    [Fact]
+    public void EachChunkIsItsBdatCommandAndExactlyThatManyNormalizedOctets()
+    {
+        var chunks = new BdatChunkWriter(normalizeLineBreaks: true);
+        var writer = new ArrayBufferWriter<byte>();
+
+        chunks.WriteChunk("Subject: x\n\n.body\r"u8, writer, last: false);
+        CommandWriteResult result = chunks.WriteChunk("\nend"u8, writer, last: true);
+
+        Assert.Equal("BDAT 21\r\nSubject: x\r\n\r\n.body\r\nBDAT 3 LAST\r\nend", Encoding.ASCII.GetString(writer.WrittenSpan));
+        Assert.Equal(16, result.BytesWritten);
+    }
+
+    [Fact]
+    public void RawChunksPassUnchanged()
+    {
+        var chunks = new BdatChunkWriter(normalizeLineBreaks: false);
+        var writer = new ArrayBufferWriter<byte>();
+
+        chunks.WriteChunk([0, (byte)'\n', 0xFF, (byte)'\r'], writer, last: false);
+        chunks.WriteChunk([], writer, last: true);
+
+        Assert.Equal([.. "BDAT 4\r\n"u8.ToArray(), 0, (byte)'\n', 0xFF, (byte)'\r', .. "BDAT 0 LAST\r\n"u8.ToArray()], writer.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void EveryDeclaredChunkSizeMatchesTheBytesThatFollowForAnyChunking()
+    {
+        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        {
+            var chunks = new BdatChunkWriter(normalizeLineBreaks: true);
+            var writer = new ArrayBufferWriter<byte>();
+            List<ReadOnlyMemory<byte>> parts = [.. DataFixtures.Split(input, sizes)];
+            for (int k = 0; k < parts.Count; k++)
+            {
+                chunks.WriteChunk(parts[k].Span, writer, last: k == parts.Count - 1);
+            }
+
+            // Read the chunks back by their declared sizes: the bodies joined must be the normalized input.
+            var body = new List<byte>();
+            ReadOnlySpan<byte> rest = writer.WrittenSpan;
+            while (!rest.IsEmpty)
+            {
+                int end = rest.IndexOf("\r\n"u8);
+                string[] header = Encoding.ASCII.GetString(rest[..end]).Split(' ');
+                Assert.Equal("BDAT", header[0]);
+                int size = int.Parse(header[1], System.Globalization.CultureInfo.InvariantCulture);
+                body.AddRange(rest.Slice(end + 2, size).ToArray());
+                rest = rest[(end + 2 + size)..];
+            }
+
+            Assert.Equal(DataFixtures.NormalizeLineBreaks(input), body.ToArray());
+        }, iter: 1000);
+    }
+}

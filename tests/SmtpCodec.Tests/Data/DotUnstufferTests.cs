@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.Text;
+using CsCheck;
+using SmtpCodec.Data;
+using SmtpCodec.Protocol;
+
+namespace SmtpCodec.Tests.Data;
+
+public sealed class DotUnstufferTests
+{
+    [Theory]
+    [InlineData(".\r\n", "", 3)]
+    [InlineData("a\r\n.\r\n", "a\r\n", 6)]
+    [InlineData("..\r\n.\r\n", ".\r\n", 7)]
+    [InlineData("a\r\n..b\r\n.\r\nMAIL FROM:<x>\r\n", "a\r\n.b\r\n", 11)]
+    [InlineData("\r\n\r\n.\r\n", "\r\n\r\n", 7)]
+    [InlineData("a.\r\nb\r\n.\r\n", "a.\r\nb\r\n", 10)]
+    public void UnstuffingFindsTheEndOfDataAndLeavesTheRestUnread(string input, string content, int consumed)
+    {
+        byte[] bytes = Encoding.Latin1.GetBytes(input);
+        var destination = new byte[bytes.Length];
+        var unstuffer = new DotUnstuffer();
+
+        OperationStatus status = unstuffer.Unstuff(bytes, destination, out int bytesConsumed, out int written, isFinalBlock: false);
+
+        Assert.Equal(OperationStatus.Done, status);
+        Assert.Equal(content, Encoding.Latin1.GetString(destination, 0, written));
+        Assert.Equal(consumed, bytesConsumed);
+        Assert.True(unstuffer.IsCompleted);
+    }
+
+    [Theory]
+    [InlineData("a\nb\r\n.\r\n", SmtpCodecError.BareLineFeedInData, 1)]
+    [InlineData("\n.\r\n", SmtpCodecError.BareLineFeedInData, 0)]
+    [InlineData("a\rb\r\n.\r\n", SmtpCodecError.BareCarriageReturnInData, 1)]
+    [InlineData("a\r\n.\rb\r\n.\r\n", SmtpCodecError.BareCarriageReturnInData, 4)]
+    [InlineData("a\r\n.\n", SmtpCodecError.BareLineFeedInData, 4)]
+    [InlineData("a\r\r\n.\r\n", SmtpCodecError.BareCarriageReturnInData, 1)]
+    [InlineData("a\r\n.\r\r\n", SmtpCodecError.BareCarriageReturnInData, 4)]
+    public void ABareLineBreakInTheDataIsAnErrorAtItsOffset(string input, SmtpCodecError error, int offset)
+    {
+        byte[] bytes = Encoding.Latin1.GetBytes(input);
+        Assert.All(Enumerable.Range(1, bytes.Length), size =>
+        {
+            (OperationStatus status, _, _, DotUnstuffer unstuffer) = DataFixtures.UnstuffInChunks(bytes, [size]);
+
+            Assert.Equal(OperationStatus.InvalidData, status);
+            Assert.Equal(error, unstuffer.Error);
+            Assert.Equal(offset, unstuffer.ErrorOffset);
+        });
+    }
+
+    [Fact]
+    public void ABareLineFeedDeepInsideCleanBlocksIsFound()
+    {
+        byte[] clean = [.. Enumerable.Repeat("0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrs\r\n"u8.ToArray(), 10).SelectMany(l => l)];
+        byte[] input = [.. clean, .. "bad\nline\r\n.\r\n"u8.ToArray()];
+
+        (OperationStatus status, _, _, DotUnstuffer unstuffer) = DataFixtures.UnstuffInChunks(input, [input.Length]);
+
+        Assert.Equal(OperationStatus.InvalidData, status);
+        Assert.Equal(SmtpCodecError.BareLineFeedInData, unstuffer.Error);
+        Assert.Equal(clean.Length + 3, unstuffer.ErrorOffset);
+    }
+
+    [Fact]
+    public void DataWithoutATerminatorNeedsMoreAndIsAnErrorInTheFinalBlock()
+    {
+        byte[] input = "a\r\n.\r"u8.ToArray();
+        var unstuffer = new DotUnstuffer();
+        var destination = new byte[input.Length];
+
+        Assert.Equal(OperationStatus.NeedMoreData, unstuffer.Unstuff(input, destination, out int consumed, out _, isFinalBlock: false));
+        Assert.Equal(input.Length, consumed);
+        Assert.Equal(OperationStatus.InvalidData, unstuffer.Unstuff([], destination, out _, out _, isFinalBlock: true));
+        Assert.Equal(SmtpCodecError.MissingDataTerminator, unstuffer.Error);
+        Assert.Equal(input.Length, unstuffer.ErrorOffset);
+    }
+
+    [Fact]
+    public void TheTerminatorIsFoundAtEverySplitOfTheInput()
+    {
+        byte[] input = "x\r\n..\r\n.y\r\n\r\n.\r\nQUIT\r\n"u8.ToArray();
+        for (int split = 0; split <= input.Length; split++)
+        {
+            var unstuffer = new DotUnstuffer();
+            var destination = new byte[input.Length];
+            OperationStatus first = unstuffer.Unstuff(input.AsSpan(0, split), destination, out int consumed, out int written, isFinalBlock: false);
+            int second = 0;
+            if (first == OperationStatus.NeedMoreData)
+            {
+                Assert.Equal(OperationStatus.Done, unstuffer.Unstuff(input.AsSpan(split), destination.AsSpan(written), out second, out int more, isFinalBlock: false));
+                written += more;
+            }
+
+            Assert.Equal("x\r\n.\r\ny\r\n\r\n"u8.ToArray(), destination.AsSpan(0, written).ToArray());
+            Assert.Equal(input.Length - 6, consumed + second);
+        }
+    }
+
+    [Fact]
+    public void AnyChunkingOfStuffedInputGivesTheSameContent()
+    {
+        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        {
+            byte[] stuffed = DataFixtures.ReferenceStuff(input);
+            (_, byte[] whole, _, _) = DataFixtures.UnstuffInChunks(stuffed, [stuffed.Length]);
+            (OperationStatus status, byte[] chunked, _, _) = DataFixtures.UnstuffInChunks(stuffed, sizes);
+
+            Assert.Equal(OperationStatus.Done, status);
+            Assert.Equal(whole, chunked);
+        }, iter: 2000);
+    }
+
+    [Fact]
+    public void ARandomStreamNeverEndsEarlierThanItsFirstCrLfDotCrLf()
+    {
+        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        {
+            (OperationStatus status, _, long consumed, _) = DataFixtures.UnstuffInChunks(input, sizes);
+            if (status == OperationStatus.Done)
+            {
+                byte[] withStart = [(byte)'\r', (byte)'\n', .. input];
+                Assert.Equal(withStart.AsSpan().IndexOf("\r\n.\r\n"u8) + 3, consumed);
+            }
+        }, iter: 2000);
+    }
+}

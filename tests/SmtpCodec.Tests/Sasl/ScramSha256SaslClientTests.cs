@@ -1,0 +1,99 @@
+using SmtpCodec.Protocol;
+using SmtpCodec.Sasl;
+
+namespace SmtpCodec.Tests.Sasl;
+
+public sealed class ScramSha256SaslClientTests
+{
+    // RFC 7677 section 3.
+    private const string ServerFirst = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    private const string ClientFinal = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+    private const string ServerFinal = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+
+    private static ScramSha256SaslClient Rfc7677Client() => new("user", "pencil", "rOprNGfwEbeRWgbNEkqO");
+
+    [Fact]
+    public void TheRfc7677ExampleIsReproducedAndTheServerSignatureVerified()
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+
+        Assert.Equal("n,,n=user,r=rOprNGfwEbeRWgbNEkqO", SaslExchange.InitialResponse(client));
+        Assert.Equal(ClientFinal, SaslExchange.Answer(client, ServerFirst));
+        Assert.False(client.IsComplete);
+        Assert.Equal("", SaslExchange.Answer(client, ServerFinal));
+        Assert.True(client.IsComplete);
+    }
+
+    [Fact]
+    public void AServerThatDoesNotKnowThePasswordIsCaught()
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        SaslExchange.InitialResponse(client);
+        SaslExchange.Answer(client, ServerFirst);
+
+        Assert.Equal(SmtpCodecError.ServerSignatureMismatch, SaslExchange.Refusal(client, "v=7rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="));
+        Assert.False(client.IsComplete);
+    }
+
+    [Fact]
+    public void AServerErrorAttributeIsReported()
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        SaslExchange.InitialResponse(client);
+        SaslExchange.Answer(client, ServerFirst);
+
+        Assert.Equal(SmtpCodecError.ServerReportedError, SaslExchange.Refusal(client, "e=invalid-proof"));
+    }
+
+    [Theory]
+    [InlineData("r=someoneElsesNonce,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1")]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==")]
+    [InlineData("m=ext,r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqOxyz,i=4096,s=W22ZaJ0SNY7soEsUEjb6gQ==")]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqOxyz,s=,i=4096")]
+    public void AnInvalidServerFirstMessageIsRefused(string serverFirst)
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        SaslExchange.InitialResponse(client);
+
+        Assert.Equal(SmtpCodecError.InvalidServerChallenge, SaslExchange.Refusal(client, serverFirst));
+    }
+
+    [Fact]
+    public void ASaltThatIsNotBase64IsRefused()
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        SaslExchange.InitialResponse(client);
+
+        Assert.Equal(SmtpCodecError.InvalidBase64, SaslExchange.Refusal(client, "r=rOprNGfwEbeRWgbNEkqOxyz,s=!!!,i=4096"));
+    }
+
+    [Fact]
+    public void UserNamesEscapeCommaAndEquals()
+    {
+        Assert.Equal("n,,n=a=2Cb=3Dc,r=nonce", SaslExchange.InitialResponse(new ScramSha256SaslClient("a,b=c", "p", "nonce")));
+    }
+
+    [Theory]
+    [InlineData("pässword")]
+    [InlineData("tab\tpassword")]
+    public void PasswordsOutsidePrintableAsciiAreRefusedBecauseSaslPrepIsLimitedToAscii(string password)
+    {
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new ScramSha256SaslClient("user", password));
+
+        Assert.Equal("password", error.ParamName);
+        Assert.Contains("SASLprep", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheDefaultNonceIsFreshForEachClient()
+    {
+        string first = SaslExchange.InitialResponse(new ScramSha256SaslClient("user", "pencil"));
+        string second = SaslExchange.InitialResponse(new ScramSha256SaslClient("user", "pencil"));
+
+        Assert.StartsWith("n,,n=user,r=", first, StringComparison.Ordinal);
+        Assert.NotEqual(first, second);
+    }
+}
