@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Text;
+using SmtpCodec.Commands;
+using SmtpCodec.Protocol;
+using SmtpCodec.Sasl;
+
+namespace SmtpCodec.Client;
+
+/// <summary>AUTH (RFC 4954) with the codec's SASL clients.</summary>
+public sealed partial class SmtpConnection
+{
+    // Strongest first; PLAIN and LOGIN only over TLS unless the options allow cleartext passwords.
+    private static readonly SaslMechanism[] s_passwordPreference =
+        [SaslMechanism.ScramSha256, SaslMechanism.CramMd5, SaslMechanism.Plain, SaslMechanism.Login];
+
+    private async Task AuthenticateAsync(SmtpCredentials credentials, CancellationToken cancellationToken)
+    {
+        SaslMechanism mechanism = ChooseMechanism(credentials);
+        SaslClient sasl = SaslClient.Create(mechanism, credentials.UserName, credentials.Secret);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            bool pendingInitial = false;
+            if (sasl.HasInitialResponse && _options.SendInitialResponseWithAuth)
+            {
+                int length = Respond(sasl, [], ref buffer, initial: true);
+                CommandWriteResult written = default;
+                WriteCommand(SmtpPhase.Auth, (w, s) => written = SmtpCommandWriter.WriteAuth(w, s.Mechanism, s.Response.Span), (Mechanism: mechanism, Response: buffer.AsMemory(0, length)), secret: true);
+                pendingInitial = written.InitialResponseDeferred;
+            }
+            else
+            {
+                WriteCommand(SmtpPhase.Auth, static (w, m) => SmtpCommandWriter.WriteAuth(w, m), mechanism);
+                pendingInitial = sasl.HasInitialResponse;
+            }
+
+            while (true)
+            {
+                SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.Auth, cancellationToken).ConfigureAwait(false);
+                if (reply.Code == 235)
+                {
+                    if (mechanism == SaslMechanism.ScramSha256 && !sasl.IsComplete)
+                    {
+                        // RFC 5802 section 5: without the server's signature the server never proved it knows the password.
+                        await CloseAfterFailureAsync().ConfigureAwait(false);
+                        throw new SmtpException(SmtpPhase.Auth, "The server accepted SCRAM-SHA-256 without proving its identity (no server signature); the connection is closed.", isTransient: false);
+                    }
+
+                    IsAuthenticated = true;
+                    AuthenticatedWith = mechanism;
+                    return;
+                }
+
+                if (reply.Code != 334)
+                {
+                    throw await FailAsync(SmtpPhase.Auth, reply, $"AUTH {SaslMechanismNames.GetName(mechanism)}").ConfigureAwait(false);
+                }
+
+                int responseLength;
+                if (pendingInitial)
+                {
+                    pendingInitial = false;
+                    responseLength = Respond(sasl, [], ref buffer, initial: true);
+                }
+                else
+                {
+                    byte[] challenge = Encoding.ASCII.GetBytes(reply.Text);
+                    byte[] decoded = new byte[(challenge.Length / 4 * 3) + 3];
+                    SmtpCodecError decodeError = SaslClient.DecodeChallenge(challenge, decoded, out int decodedLength);
+                    if (decodeError != SmtpCodecError.None)
+                    {
+                        await CancelAuthAsync(cancellationToken).ConfigureAwait(false);
+                        throw new SmtpProtocolException(SmtpPhase.Auth, $"The server's AUTH challenge is not valid base64: {SmtpCodecErrors.GetMessage(decodeError)}");
+                    }
+
+                    responseLength = Respond(sasl, decoded.AsSpan(0, decodedLength), ref buffer, initial: false);
+                    if (responseLength < 0)
+                    {
+                        SmtpCodecError failure = (SmtpCodecError)(-responseLength);
+                        await CancelAuthAsync(cancellationToken).ConfigureAwait(false);
+                        throw new SmtpException(SmtpPhase.Auth, $"AUTH {SaslMechanismNames.GetName(mechanism)} was cancelled: {SmtpCodecErrors.GetMessage(failure)}", isTransient: false);
+                    }
+                }
+
+                WriteCommand(SmtpPhase.Auth, static (w, r) => SmtpCommandWriter.WriteAuthResponse(w, r.Span), buffer.AsMemory(0, responseLength), secret: true);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
+    /// <summary>Computes the next SASL response into <paramref name="buffer"/>; a negative result is a negated error.</summary>
+    private static int Respond(SaslClient sasl, ReadOnlySpan<byte> challenge, ref byte[] buffer, bool initial)
+    {
+        while (true)
+        {
+            OperationStatus status = initial
+                ? sasl.WriteInitialResponse(buffer, out int written, out SmtpCodecError error)
+                : sasl.EvaluateChallenge(challenge, buffer, out written, out error);
+            switch (status)
+            {
+                case OperationStatus.Done:
+                    return written;
+                case OperationStatus.DestinationTooSmall:
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+                    buffer = larger;
+                    break;
+                default:
+                    return -(int)error;
+            }
+        }
+    }
+
+    /// <summary>Sends "*" to abandon the exchange (RFC 4954 section 4) and reads the server's 501.</summary>
+    private async Task CancelAuthAsync(CancellationToken cancellationToken)
+    {
+        WriteCommand(SmtpPhase.Auth, static (w, _) => SmtpCommandWriter.WriteAuthCancel(w), 0);
+        await FlushAndReadAsync(SmtpPhase.Auth, cancellationToken).ConfigureAwait(false);
+    }
+
+    private SaslMechanism ChooseMechanism(SmtpCredentials credentials)
+    {
+        SaslMechanismFlags offered = _capabilities.AuthMechanisms;
+        if (!_capabilities.Supports(EhloKeyword.Auth))
+        {
+            throw new SmtpException(SmtpPhase.Auth, "The server does not offer AUTH, and credentials were given.", isTransient: false);
+        }
+
+        bool cleartextAllowed = IsEncrypted || _options.AllowCleartextPasswords;
+        if (credentials.Mechanism != SaslMechanism.None)
+        {
+            if ((offered & SaslMechanismNames.ToFlag(credentials.Mechanism)) == 0)
+            {
+                throw new SmtpException(SmtpPhase.Auth, $"The server does not offer {SaslMechanismNames.GetName(credentials.Mechanism)}; it offers {Encoding.ASCII.GetString(_capabilities.GetParameters(EhloKeyword.Auth))}.", isTransient: false);
+            }
+
+            if (credentials.Mechanism is SaslMechanism.Plain or SaslMechanism.Login && !cleartextAllowed)
+            {
+                throw new SmtpException(SmtpPhase.Auth, $"{SaslMechanismNames.GetName(credentials.Mechanism)} would send the password in the clear: use TLS, or allow cleartext passwords explicitly.", isTransient: false);
+            }
+
+            return credentials.Mechanism;
+        }
+
+        foreach (SaslMechanism candidate in s_passwordPreference)
+        {
+            bool usable = candidate is not (SaslMechanism.Plain or SaslMechanism.Login) || cleartextAllowed;
+            if (usable && (offered & SaslMechanismNames.ToFlag(candidate)) != 0)
+            {
+                return candidate;
+            }
+        }
+
+        throw new SmtpException(
+            SmtpPhase.Auth,
+            $"No password mechanism in common: the server offers {Encoding.ASCII.GetString(_capabilities.GetParameters(EhloKeyword.Auth))}" +
+            (cleartextAllowed ? "." : "; PLAIN and LOGIN are refused over a connection without TLS."),
+            isTransient: false);
+    }
+}

@@ -1,0 +1,213 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using SmtpCodec.Commands;
+using SmtpCodec.Protocol;
+using SmtpCodec.Replies;
+
+namespace SmtpCodec.Client;
+
+/// <summary>Writing commands, reading replies, timeouts and the transcript.</summary>
+public sealed partial class SmtpConnection
+{
+    /// <summary>Writes one command into the pipe (not flushed); a bad argument throws before a byte is written.</summary>
+    private void WriteCommand<TState>(SmtpPhase phase, Func<IBufferWriter<byte>, TState, CommandWriteResult> write, TState state, bool secret = false)
+        where TState : allows ref struct
+    {
+        EnsureUsable(phase);
+        IBufferWriter<byte> target = _tap is null ? _output : _tap.Attach(_output);
+        write(target, state).ThrowIfFailed();
+        if (_tap is not null)
+        {
+            foreach (string line in _tap.TakeLines())
+            {
+                Note(SmtpTranscriptDirection.Client, secret && !_options.ShowSecretsInTranscript ? Redact(line) : line);
+            }
+        }
+    }
+
+    private async ValueTask<SmtpResponse> FlushAndReadAsync(SmtpPhase phase, CancellationToken cancellationToken, bool readCapabilities = false)
+    {
+        await FlushAsync(phase, cancellationToken).ConfigureAwait(false);
+        return await ReadReplyAsync(phase, cancellationToken, readCapabilities).ConfigureAwait(false);
+    }
+
+    private async ValueTask FlushAsync(SmtpPhase phase, CancellationToken cancellationToken)
+    {
+        EnsureUsable(phase);
+        TimeSpan timeout = _options.Timeouts.For(phase == SmtpPhase.EndOfData ? SmtpPhase.DataBlock : phase);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            FlushResult result = await _output.FlushAsync(timer.Token).ConfigureAwait(false);
+            if (result.IsCompleted)
+            {
+                throw Broken(new SmtpProtocolException(phase, "The server closed the connection while commands were being sent.", isTransient: true));
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Broken(new SmtpTimeoutException(phase, timeout));
+        }
+        catch (OperationCanceledException)
+        {
+            throw Broken(null);
+        }
+        catch (IOException e)
+        {
+            throw Broken(new SmtpProtocolException(phase, $"The connection failed while sending: {e.Message}", isTransient: true, e));
+        }
+    }
+
+    /// <summary>Reads one reply (with the phase's timeout); after EHLO its capabilities are kept.</summary>
+    private async ValueTask<SmtpResponse> ReadReplyAsync(SmtpPhase phase, CancellationToken cancellationToken, bool readCapabilities = false)
+    {
+        EnsureUsable(phase);
+        TimeSpan timeout = _options.Timeouts.For(phase);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                ReadResult read = await _input.ReadAsync(timer.Token).ConfigureAwait(false);
+                if (TryTakeReply(read, phase, readCapabilities, out SmtpResponse response))
+                {
+                    if (response.Code == 421)
+                    {
+                        // RFC 5321 section 3.8: the server is closing the channel; so do we.
+                        _broken = true;
+                    }
+
+                    return response;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Broken(new SmtpTimeoutException(phase, timeout));
+        }
+        catch (OperationCanceledException)
+        {
+            throw Broken(null);
+        }
+        catch (IOException e)
+        {
+            throw Broken(new SmtpProtocolException(phase, $"The connection failed while reading a reply: {e.Message}", isTransient: true, e));
+        }
+    }
+
+    private bool TryTakeReply(in ReadResult read, SmtpPhase phase, bool readCapabilities, out SmtpResponse response)
+    {
+        var reader = new SmtpReplyReader(read.Buffer, read.IsCompleted, _replyState);
+        switch (reader.Read(out SmtpReply reply))
+        {
+            case OperationStatus.Done:
+                response = new SmtpResponse(reply.Code, reply.EnhancedStatusCode, reply.GetText());
+                if (_options.Transcript is not null)
+                {
+                    NoteReply(reply);
+                }
+
+                if (readCapabilities && reply.Code == 250)
+                {
+                    SmtpCodecError error = _capabilities.Read(reply);
+                    if (error != SmtpCodecError.None)
+                    {
+                        throw Broken(new SmtpProtocolException(phase, $"The EHLO reply is invalid at line {_capabilities.ErrorLine + 1}: {SmtpCodecErrors.GetMessage(error)}"));
+                    }
+                }
+
+                _replyState = new SmtpReplyReaderState(_options.ReplyReader);
+                _input.AdvanceTo(reader.Position);
+                return true;
+
+            case OperationStatus.NeedMoreData:
+                if (read.IsCompleted)
+                {
+                    string where = read.Buffer.IsEmpty ? "instead of replying" : "in the middle of a reply";
+                    throw Broken(new SmtpProtocolException(phase, $"The server closed the connection {where}.", isTransient: true));
+                }
+
+                _replyState = reader.CurrentState;
+                _input.AdvanceTo(reader.Position, read.Buffer.End);
+                response = default;
+                return false;
+
+            default:
+                if (reader.Error == SmtpCodecError.TruncatedReply)
+                {
+                    throw Broken(new SmtpProtocolException(phase, "The server closed the connection in the middle of a reply.", isTransient: true));
+                }
+
+                throw Broken(new SmtpProtocolException(
+                    phase, $"The server sent an invalid reply ({reader.Error} at byte {reader.ErrorOffset}): {SmtpCodecErrors.GetMessage(reader.Error)}"));
+        }
+    }
+
+    /// <summary>The exception for a reply that fails an operation; a 421 also closes the connection.</summary>
+    private async ValueTask<SmtpReplyException> FailAsync(SmtpPhase phase, SmtpResponse reply, string what)
+    {
+        if (reply.Code == 421)
+        {
+            await CloseAfterFailureAsync().ConfigureAwait(false);
+        }
+
+        return new SmtpReplyException(phase, reply, what);
+    }
+
+    private async ValueTask CloseAfterFailureAsync()
+    {
+        _broken = true;
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Marks the connection unusable; returns the exception to throw (or rethrows cancellation).</summary>
+    private Exception Broken(SmtpException? exception)
+    {
+        _broken = true;
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (IOException)
+        {
+            // Closing a failed stream may fail again; the connection is gone either way.
+        }
+
+        return (Exception?)exception ?? new OperationCanceledException("The SMTP operation was cancelled; the connection is closed.");
+    }
+
+    private void EnsureUsable(SmtpPhase phase)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_broken)
+        {
+            throw new SmtpException(phase, "The connection is closed after an earlier failure; open a new one.", isTransient: true);
+        }
+    }
+
+    private void NoteReply(SmtpReply reply)
+    {
+        foreach (SmtpReplyLine line in reply.GetLines())
+        {
+            string text = line.GetString();
+            string separator = line.IsLast ? (text.Length == 0 ? "" : " ") : "-";
+            Note(SmtpTranscriptDirection.Server, $"{reply.Code}{separator}{text}");
+        }
+    }
+
+    private void Note(SmtpTranscriptDirection direction, string text) => _options.Transcript?.Invoke(new SmtpTranscriptLine(direction, text));
+
+    /// <summary>Hides SASL responses: "AUTH PLAIN &lt;secret&gt;" keeps its first two words.</summary>
+    private static string Redact(string line)
+    {
+        if (line.StartsWith("AUTH ", StringComparison.OrdinalIgnoreCase))
+        {
+            int space = line.IndexOf(' ', 5);
+            return space < 0 ? line : line[..space] + " <redacted>";
+        }
+
+        return "<redacted>";
+    }
+}

@@ -1,0 +1,286 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using SmtpCodec.Capabilities;
+using SmtpCodec.Commands;
+using SmtpCodec.Protocol;
+using SmtpCodec.Replies;
+
+namespace SmtpCodec.Client;
+
+/// <summary>
+/// One SMTP session over a duplex stream (a socket, an <see cref="SslStream"/>, an in-memory pipe). It owns
+/// the pipe: replies are read from a <see cref="PipeReader"/> by <see cref="SmtpReplyReader"/>, and commands
+/// and content are written straight into the <see cref="PipeWriter"/>'s buffers by the codec.
+/// </summary>
+/// <remarks>Not thread-safe: one operation at a time. After an exception other than a rejected
+/// transaction the connection is closed (<see cref="IsConnected"/> is false).</remarks>
+public sealed partial class SmtpConnection : IAsyncDisposable
+{
+    private readonly SmtpConnectionOptions _options;
+    private readonly string _host;
+    private readonly Stream _transport;
+    private readonly EndPoint? _localEndPoint;
+    private readonly EhloCapabilities _capabilities = new();
+    private readonly WireTap? _tap;
+    private Stream _stream;
+    private PipeReader _input;
+    private PipeWriter _output;
+    private SmtpReplyReaderState _replyState;
+    private bool _broken;
+    private bool _disposed;
+
+    private SmtpConnection(Stream transport, string host, SmtpConnectionOptions options, EndPoint? localEndPoint)
+    {
+        _options = options;
+        _host = host;
+        _transport = transport;
+        _stream = transport;
+        _localEndPoint = localEndPoint;
+        _tap = options.Transcript is null ? null : new WireTap();
+        _replyState = new SmtpReplyReaderState(options.ReplyReader);
+        (_input, _output) = CreatePipes(transport);
+    }
+
+    /// <summary>What the server offers, from its latest EHLO reply (empty after HELO).</summary>
+    public EhloCapabilities Capabilities => _capabilities;
+
+    /// <summary>The server's greeting.</summary>
+    public SmtpResponse Greeting { get; private set; }
+
+    /// <summary>Whether the server refused EHLO and the session runs on HELO.</summary>
+    public bool UsedHelo { get; private set; }
+
+    /// <summary>Whether the session runs over TLS.</summary>
+    public bool IsEncrypted => _stream is SslStream;
+
+    /// <summary>The TLS protocol in use, or None.</summary>
+    public SslProtocols TlsProtocol => _stream is SslStream ssl ? ssl.SslProtocol : SslProtocols.None;
+
+    /// <summary>The TLS cipher suite in use, or null.</summary>
+    public TlsCipherSuite? TlsCipherSuite => _stream is SslStream ssl ? ssl.NegotiatedCipherSuite : null;
+
+    /// <summary>Whether AUTH succeeded.</summary>
+    public bool IsAuthenticated { get; private set; }
+
+    /// <summary>The mechanism AUTH used, or None.</summary>
+    public SaslMechanism AuthenticatedWith { get; private set; }
+
+    /// <summary>Whether the connection can still be used.</summary>
+    public bool IsConnected => !_broken && !_disposed;
+
+    /// <summary>Connects over TCP, then greets, secures and authenticates as the options say.</summary>
+    /// <param name="host">The server's host name or address.</param>
+    /// <param name="port">The port: 587 (submission), 465 (implicit TLS), 25.</param>
+    /// <param name="options">Connection options; the defaults require STARTTLS.</param>
+    /// <param name="cancellationToken">Cancels the whole opening.</param>
+    /// <returns>A connection ready for transactions.</returns>
+    public static async Task<SmtpConnection> ConnectAsync(string host, int port, SmtpConnectionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        options ??= new SmtpConnectionOptions();
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (options.LocalEndPoint is not null)
+            {
+                socket.Bind(options.LocalEndPoint);
+            }
+
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(options.Timeouts.Connect);
+                try
+                {
+                    await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new SmtpTimeoutException(SmtpPhase.Connect, options.Timeouts.Connect);
+                }
+            }
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new SmtpException(SmtpPhase.Connect, $"Cannot connect to {host}:{port}: {e.Message}", isTransient: true, e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return await OpenAsync(new NetworkStream(socket, ownsSocket: true), host, options, socket.LocalEndPoint, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a session over a stream that is already connected (a socket stream, an in-memory duplex pipe).</summary>
+    /// <param name="stream">The duplex stream; the connection owns and disposes it.</param>
+    /// <param name="host">The server's name, for TLS.</param>
+    /// <param name="options">Connection options.</param>
+    /// <param name="cancellationToken">Cancels the whole opening.</param>
+    /// <returns>A connection ready for transactions.</returns>
+    public static Task<SmtpConnection> OpenAsync(Stream stream, string host, SmtpConnectionOptions? options = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(stream, host, options ?? new SmtpConnectionOptions(), localEndPoint: null, cancellationToken);
+
+    private static async Task<SmtpConnection> OpenAsync(Stream stream, string host, SmtpConnectionOptions options, EndPoint? localEndPoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var connection = new SmtpConnection(stream, host, options, localEndPoint);
+        try
+        {
+            await connection.StartAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.TlsMode == SmtpTlsMode.Implicit)
+        {
+            await HandshakeAsync(SmtpPhase.Connect, cancellationToken).ConfigureAwait(false);
+        }
+
+        Greeting = await ReadReplyAsync(SmtpPhase.Greeting, cancellationToken).ConfigureAwait(false);
+        if (Greeting.Code != 220)
+        {
+            // RFC 5321 section 3.1: 554 means "no SMTP service here"; anything but 220 ends the session.
+            await CloseAfterFailureAsync().ConfigureAwait(false);
+            throw new SmtpReplyException(SmtpPhase.Greeting, Greeting, "The greeting");
+        }
+
+        await HelloAsync(cancellationToken).ConfigureAwait(false);
+        if (_options.TlsMode is SmtpTlsMode.StartTlsIfAvailable or SmtpTlsMode.StartTlsRequired)
+        {
+            await StartTlsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_options.Credentials is not null)
+        {
+            await AuthenticateAsync(_options.Credentials, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>EHLO, falling back to HELO when the server does not know EHLO (RFC 5321 section 4.1.4).</summary>
+    private async Task HelloAsync(CancellationToken cancellationToken)
+    {
+        string name = EhloName();
+        WriteCommand(SmtpPhase.Ehlo, static (w, n) => SmtpCommandWriter.WriteEhlo(w, n), name);
+        SmtpResponse ehlo = await FlushAndReadAsync(SmtpPhase.Ehlo, cancellationToken, readCapabilities: true).ConfigureAwait(false);
+        if (ehlo.Code == 250)
+        {
+            UsedHelo = false;
+            return;
+        }
+
+        if (ehlo.Code is not (500 or 501 or 502 or 504 or 550))
+        {
+            throw await FailAsync(SmtpPhase.Ehlo, ehlo, "EHLO").ConfigureAwait(false);
+        }
+
+        WriteCommand(SmtpPhase.Ehlo, static (w, n) => SmtpCommandWriter.WriteHelo(w, n), name);
+        SmtpResponse helo = await FlushAndReadAsync(SmtpPhase.Ehlo, cancellationToken).ConfigureAwait(false);
+        if (helo.Code != 250)
+        {
+            throw await FailAsync(SmtpPhase.Ehlo, helo, "HELO").ConfigureAwait(false);
+        }
+
+        _capabilities.Clear();
+        UsedHelo = true;
+    }
+
+    /// <summary>The EHLO name: configured, else the machine's FQDN, else an address literal (RFC 5321 section 4.1.4).</summary>
+    private string EhloName()
+    {
+        if (!string.IsNullOrEmpty(_options.EhloName))
+        {
+            return _options.EhloName;
+        }
+
+        IPGlobalProperties properties = IPGlobalProperties.GetIPGlobalProperties();
+        if (!string.IsNullOrEmpty(properties.DomainName) && !string.IsNullOrEmpty(properties.HostName))
+        {
+            return $"{properties.HostName}.{properties.DomainName.TrimStart('.')}";
+        }
+
+        return (_localEndPoint as IPEndPoint)?.Address switch
+        {
+            { AddressFamily: AddressFamily.InterNetworkV6 } v6 => $"[IPv6:{v6}]",
+            { } v4 => $"[{(v4.IsIPv4MappedToIPv6 ? v4.MapToIPv4() : v4)}]",
+            null => "[127.0.0.1]",
+        };
+    }
+
+    /// <summary>Sends NOOP and reads its reply.</summary>
+    /// <param name="cancellationToken">Cancels the operation (and closes the connection).</param>
+    /// <returns>The server's reply.</returns>
+    public async Task<SmtpResponse> NoopAsync(CancellationToken cancellationToken = default)
+    {
+        WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteNoop(w), 0);
+        SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
+        return reply.Code == 250 ? reply : throw await FailAsync(SmtpPhase.Other, reply, "NOOP").ConfigureAwait(false);
+    }
+
+    /// <summary>Sends RSET, ending any transaction in progress (RFC 5321 section 4.1.1.5).</summary>
+    /// <param name="cancellationToken">Cancels the operation (and closes the connection).</param>
+    /// <returns>The server's reply.</returns>
+    public async Task<SmtpResponse> ResetAsync(CancellationToken cancellationToken = default)
+    {
+        WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteRset(w), 0);
+        SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
+        return reply.Code == 250 ? reply : throw await FailAsync(SmtpPhase.Other, reply, "RSET").ConfigureAwait(false);
+    }
+
+    /// <summary>Sends QUIT, reads the 221 and closes the connection.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    public async Task QuitAsync(CancellationToken cancellationToken = default)
+    {
+        if (!IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteQuit(w), 0);
+            await FlushAndReadAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the connection without QUIT.</summary>
+    /// <returns>A task that completes when the stream is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (!ReferenceEquals(_stream, _transport))
+        {
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static (PipeReader Input, PipeWriter Output) CreatePipes(Stream stream) =>
+        (PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)),
+         PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+}

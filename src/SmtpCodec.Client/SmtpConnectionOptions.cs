@@ -1,0 +1,47 @@
+using System.Net;
+using SmtpCodec.Replies;
+
+namespace SmtpCodec.Client;
+
+/// <summary>Everything a connection needs to know before it opens.</summary>
+public sealed class SmtpConnectionOptions
+{
+    /// <summary>The name sent with EHLO; by default the machine's FQDN, else an address literal of the local endpoint.</summary>
+    public string? EhloName { get; init; }
+
+    /// <summary>The local address to bind before connecting, if any.</summary>
+    public IPEndPoint? LocalEndPoint { get; init; }
+
+    /// <summary>How TLS is obtained; STARTTLS is required by default.</summary>
+    public SmtpTlsMode TlsMode { get; init; } = SmtpTlsMode.StartTlsRequired;
+
+    /// <summary>TLS settings.</summary>
+    public SmtpTlsOptions Tls { get; init; } = new();
+
+    /// <summary>Credentials for AUTH; none skips AUTH.</summary>
+    public SmtpCredentials? Credentials { get; init; }
+
+    /// <summary>Allow PLAIN and LOGIN over a connection without TLS (never by default).</summary>
+    public bool AllowCleartextPasswords { get; init; }
+
+    /// <summary>
+    /// Send a mechanism's initial response with the AUTH command (RFC 4954 section 4); when false it goes
+    /// after the server's empty 334, as in the seed article's session.
+    /// </summary>
+    public bool SendInitialResponseWithAuth { get; init; } = true;
+
+    /// <summary>Use PIPELINING when the server offers it (RFC 2920).</summary>
+    public bool UsePipelining { get; init; } = true;
+
+    /// <summary>Timeouts per phase.</summary>
+    public SmtpTimeouts Timeouts { get; init; } = new();
+
+    /// <summary>Limits of the reply reader.</summary>
+    public SmtpReplyReaderOptions ReplyReader { get; init; } = SmtpReplyReaderOptions.Default;
+
+    /// <summary>Receives every line of the session as it is sent or read.</summary>
+    public Action<SmtpTranscriptLine>? Transcript { get; init; }
+
+    /// <summary>Show AUTH responses in the transcript (they carry secrets: redacted by default).</summary>
+    public bool ShowSecretsInTranscript { get; init; }
+}

@@ -1,0 +1,54 @@
+using SmtpCodec.Protocol;
+
+namespace SmtpCodec.Client;
+
+/// <summary>Who a message is from and to, with the ESMTP parameters to send where the server offers them.</summary>
+public sealed class SmtpEnvelope
+{
+    /// <summary>Creates an envelope.</summary>
+    /// <param name="from">The reverse path as a bare address; empty for the null reverse path <c>&lt;&gt;</c>.</param>
+    /// <param name="recipients">One or more forward paths, as bare addresses.</param>
+    public SmtpEnvelope(string from, IEnumerable<string> recipients)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(recipients);
+        From = from;
+        Recipients = recipients.ToArray();
+        if (Recipients.Count == 0)
+        {
+            throw new ArgumentException("An envelope needs at least one recipient.", nameof(recipients));
+        }
+    }
+
+    /// <summary>Creates an envelope with one or more recipients.</summary>
+    /// <param name="from">The reverse path; empty for <c>&lt;&gt;</c>.</param>
+    /// <param name="recipients">The forward paths.</param>
+    public SmtpEnvelope(string from, params string[] recipients)
+        : this(from, (IEnumerable<string>)recipients)
+    {
+    }
+
+    /// <summary>The reverse path; empty for the null reverse path.</summary>
+    public string From { get; }
+
+    /// <summary>The forward paths.</summary>
+    public IReadOnlyList<string> Recipients { get; }
+
+    /// <summary>BODY= to declare; None lets the connection choose (8BITMIME when the content has 8-bit bytes).</summary>
+    public BodyType Body { get; init; }
+
+    /// <summary>RET= for delivery status notifications (RFC 3461); None sends nothing.</summary>
+    public DsnReturn Return { get; init; }
+
+    /// <summary>ENVID= (RFC 3461); null sends nothing.</summary>
+    public string? EnvelopeId { get; init; }
+
+    /// <summary>NOTIFY= for every recipient (RFC 3461); None sends nothing.</summary>
+    public DsnNotifyFlags Notify { get; init; }
+
+    /// <summary>Ask that the message travel only over TLS (REQUIRETLS, RFC 8689).</summary>
+    public bool RequireTls { get; init; }
+
+    /// <summary>MT-PRIORITY= from -9 to 9 (RFC 6710); null sends nothing.</summary>
+    public int? Priority { get; init; }
+}
