@@ -100,6 +100,22 @@ public struct DotUnstuffer
 
         while (i < sourceLength)
         {
+            if (vectorize && state is State.LineStart or State.InLine)
+            {
+                bool atLineStart = state == State.LineStart;
+                int copied = CrLfBlockScanner.CopyCleanBlocks(source[i..], destination[j..], checkDots: true, ref atLineStart);
+                if (copied > 0)
+                {
+                    i += copied;
+                    j += copied;
+                    state = atLineStart ? State.LineStart : State.InLine;
+                    if (i == sourceLength)
+                    {
+                        break;
+                    }
+                }
+            }
+
             if (vectorize
                 && state is State.LineStart or State.InLine
                 && sourceLength - i >= CrLfBlockScanner.BlockSize
