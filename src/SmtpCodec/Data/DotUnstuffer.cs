@@ -15,7 +15,7 @@ namespace SmtpCodec.Data;
 /// Allocates nothing.
 /// </summary>
 /// <remarks>A mutable struct: keep it in a field or a local and pass it by reference.</remarks>
-public struct DotUnstuffer
+public partial struct DotUnstuffer
 {
     private const byte CarriageReturn = (byte)'\r';
     private const byte LineFeed = (byte)'\n';
