@@ -16,6 +16,9 @@ internal ref struct CommandLineBuilder
     private readonly Span<byte> _buffer;
     private int _length;
 
+    // The argument last appended: a literal that overflows after it is blamed on it.
+    private string? _lastArgument;
+
     public CommandLineBuilder(Span<byte> buffer)
     {
         _buffer = buffer;
@@ -49,7 +52,7 @@ internal ref struct CommandLineBuilder
 
         if (!bytes.TryCopyTo(_buffer[_length..]))
         {
-            Fail(SmtpCodecError.CommandLineTooLong, argumentName);
+            Fail(SmtpCodecError.CommandLineTooLong, argumentName ?? _lastArgument);
             return;
         }
 
@@ -65,7 +68,7 @@ internal ref struct CommandLineBuilder
 
         if (_length == _buffer.Length)
         {
-            Fail(SmtpCodecError.CommandLineTooLong, null);
+            Fail(SmtpCodecError.CommandLineTooLong, _lastArgument);
             return;
         }
 
@@ -86,6 +89,7 @@ internal ref struct CommandLineBuilder
         }
 
         _length += written;
+        _lastArgument = argumentName;
     }
 
     /// <summary>Encodes text as UTF-8 into the line, then checks the bytes; returns what was appended (empty on failure).</summary>
@@ -113,6 +117,7 @@ internal ref struct CommandLineBuilder
         }
 
         _length += written;
+        _lastArgument = argumentName;
         return encoded;
     }
 
@@ -145,6 +150,7 @@ internal ref struct CommandLineBuilder
         }
 
         _length += written;
+        _lastArgument = argumentName;
     }
 
     public void AppendBase64(scoped ReadOnlySpan<byte> source, string argumentName, SmtpCodecError tooLong)
