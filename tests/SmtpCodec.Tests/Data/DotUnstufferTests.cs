@@ -125,4 +125,25 @@ public sealed class DotUnstufferTests
             }
         }, iter: 2000);
     }
+
+    [Fact]
+    public void UnstuffingAllocatesNothing()
+    {
+        byte[] stuffed = DataFixtures.ReferenceStuff([.. Enumerable.Repeat("line\r\n.dot\r\n0123456789012345678901234567890123456789012345678901234567890123456789\r\n"u8.ToArray(), 100).SelectMany(l => l)]);
+        var destination = new byte[stuffed.Length];
+        var unstuffer = new DotUnstuffer();
+        unstuffer.Unstuff(stuffed, destination, out _, out _, isFinalBlock: true);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 200; k++)
+        {
+            unstuffer.Reset();
+            unstuffer.Unstuff(stuffed.AsSpan(0, 100), destination, out int first, out int written, isFinalBlock: false);
+            unstuffer.Unstuff(stuffed.AsSpan(first), destination.AsSpan(written), out _, out _, isFinalBlock: true);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.True(unstuffer.IsCompleted);
+    }
 }
