@@ -146,4 +146,39 @@ public sealed class DotUnstufferTests
         Assert.Equal(0, allocated);
         Assert.True(unstuffer.IsCompleted);
     }
+
+    [Theory]
+    [InlineData("abc\r\n.\r\n", 5, true, 0)]
+    [InlineData("abcd\r\n.\r\n", 5, false, 5)]
+    [InlineData("..\r\n.\r\n", 3, true, 0)]
+    [InlineData("x\r\n..\r\n.\r\n", 5, false, 6)]
+    public void ContentBeyondTheLimitIsTooLargeAtItsOffsetForEveryChunking(string input, long limit, bool accepted, long offset)
+    {
+        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(input);
+        for (int size = 1; size <= bytes.Length; size++)
+        {
+            var unstuffer = new DotUnstuffer(limit);
+            OperationStatus status = OperationStatus.NeedMoreData;
+            foreach (ReadOnlyMemory<byte> chunk in DataFixtures.Split(bytes, [size]))
+            {
+                status = unstuffer.Unstuff(chunk.Span, new byte[64], out _, out _, isFinalBlock: false);
+                if (status != OperationStatus.NeedMoreData)
+                {
+                    break;
+                }
+            }
+
+            if (accepted)
+            {
+                Assert.Equal(OperationStatus.Done, status);
+                Assert.True(unstuffer.ContentLength <= limit);
+            }
+            else
+            {
+                Assert.Equal(OperationStatus.InvalidData, status);
+                Assert.Equal(SmtpCodecError.MessageTooLarge, unstuffer.Error);
+                Assert.Equal(offset, unstuffer.ErrorOffset);
+            }
+        }
+    }
 }
