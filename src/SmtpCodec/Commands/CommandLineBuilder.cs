@@ -32,8 +32,6 @@ internal ref struct CommandLineBuilder
 
     public readonly bool Failed => Error != SmtpCodecError.None;
 
-    public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
-
     public void Fail(SmtpCodecError error, string? argumentName)
     {
         if (!Failed)
