@@ -16,6 +16,9 @@ internal ref struct CommandLineBuilder
     private readonly Span<byte> _buffer;
     private int _length;
 
+    // The argument last appended: a literal that overflows after it is blamed on it.
+    private string? _lastArgument;
+
     public CommandLineBuilder(Span<byte> buffer)
     {
         _buffer = buffer;
@@ -28,8 +31,6 @@ internal ref struct CommandLineBuilder
     public string? ArgumentName { readonly get; private set; }
 
     public readonly bool Failed => Error != SmtpCodecError.None;
-
-    public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
 
     public void Fail(SmtpCodecError error, string? argumentName)
     {
@@ -49,7 +50,7 @@ internal ref struct CommandLineBuilder
 
         if (!bytes.TryCopyTo(_buffer[_length..]))
         {
-            Fail(SmtpCodecError.CommandLineTooLong, argumentName);
+            Fail(SmtpCodecError.CommandLineTooLong, argumentName ?? _lastArgument);
             return;
         }
 
@@ -65,7 +66,7 @@ internal ref struct CommandLineBuilder
 
         if (_length == _buffer.Length)
         {
-            Fail(SmtpCodecError.CommandLineTooLong, null);
+            Fail(SmtpCodecError.CommandLineTooLong, _lastArgument);
             return;
         }
 
@@ -86,6 +87,7 @@ internal ref struct CommandLineBuilder
         }
 
         _length += written;
+        _lastArgument = argumentName;
     }
 
     /// <summary>Encodes text as UTF-8 into the line, then checks the bytes; returns what was appended (empty on failure).</summary>
@@ -113,6 +115,7 @@ internal ref struct CommandLineBuilder
         }
 
         _length += written;
+        _lastArgument = argumentName;
         return encoded;
     }
 
@@ -145,6 +148,7 @@ internal ref struct CommandLineBuilder
         }
 
         _length += written;
+        _lastArgument = argumentName;
     }
 
     public void AppendBase64(scoped ReadOnlySpan<byte> source, string argumentName, SmtpCodecError tooLong)

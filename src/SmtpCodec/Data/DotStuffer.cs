@@ -12,7 +12,7 @@ namespace SmtpCodec.Data;
 /// output of one call with the whole input. Allocates nothing.
 /// </summary>
 /// <remarks>A mutable struct: keep it in a field or a local and pass it by reference.</remarks>
-public struct DotStuffer
+public partial struct DotStuffer
 {
     private LineBreakEncoder _encoder;
     private bool _completed;

@@ -15,14 +15,34 @@ namespace SmtpCodec.Data;
 /// Allocates nothing.
 /// </summary>
 /// <remarks>A mutable struct: keep it in a field or a local and pass it by reference.</remarks>
-public struct DotUnstuffer
+public partial struct DotUnstuffer
 {
     private const byte CarriageReturn = (byte)'\r';
     private const byte LineFeed = (byte)'\n';
     private const byte Dot = (byte)'.';
 
+    private readonly long _maxContentLength;
     private State _state;
     private long _position;
+    private long _contentLength;
+
+    /// <summary>Creates an unstuffer that refuses content longer than a limit.</summary>
+    /// <param name="maxContentLength">
+    /// The most content bytes accepted (for example the SIZE the server announced, RFC 1870 section 6);
+    /// more is <see cref="SmtpCodecError.MessageTooLarge"/>. A default instance has no limit.
+    /// </param>
+    public DotUnstuffer(long maxContentLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxContentLength);
+        _maxContentLength = maxContentLength;
+        HasContentLimit = true;
+    }
+
+    /// <summary>Whether content beyond a limit is refused (see the constructor).</summary>
+    public bool HasContentLimit { get; }
+
+    /// <summary>How many content bytes were written since the start of the data.</summary>
+    public readonly long ContentLength => _contentLength;
 
     private enum State : byte
     {
@@ -52,6 +72,7 @@ public struct DotUnstuffer
     {
         _state = State.LineStart;
         _position = 0;
+        _contentLength = 0;
         Error = SmtpCodecError.None;
         ErrorOffset = 0;
     }
@@ -65,9 +86,33 @@ public struct DotUnstuffer
     /// <returns>
     /// Done when the terminator was found; NeedMoreData when the input ran out before it (everything
     /// was consumed); DestinationTooSmall when <paramref name="destination"/> filled up first;
-    /// InvalidData on a bare CR or LF, or a missing terminator in the final block (see <see cref="Error"/>).
+    /// InvalidData on a bare CR or LF, a missing terminator in the final block, or content beyond the
+    /// limit (see <see cref="Error"/>).
     /// </returns>
     public OperationStatus Unstuff(
+        ReadOnlySpan<byte> source,
+        Span<byte> destination,
+        out int bytesConsumed,
+        out int bytesWritten,
+        bool isFinalBlock)
+    {
+        long allowance = _maxContentLength - _contentLength;
+        bool limited = HasContentLimit && allowance < destination.Length;
+        OperationStatus status = UnstuffCore(source, limited ? destination[..(int)allowance] : destination, out bytesConsumed, out bytesWritten, isFinalBlock);
+        _contentLength += bytesWritten;
+        if (status == OperationStatus.DestinationTooSmall && limited)
+        {
+            // Only the limit stood in the way: the next content byte is one too many.
+            _state = State.Failed;
+            Error = SmtpCodecError.MessageTooLarge;
+            ErrorOffset = _position;
+            return OperationStatus.InvalidData;
+        }
+
+        return status;
+    }
+
+    private OperationStatus UnstuffCore(
         ReadOnlySpan<byte> source,
         Span<byte> destination,
         out int bytesConsumed,
@@ -100,6 +145,22 @@ public struct DotUnstuffer
 
         while (i < sourceLength)
         {
+            if (vectorize && state is State.LineStart or State.InLine)
+            {
+                bool atLineStart = state == State.LineStart;
+                int copied = CrLfBlockScanner.CopyCleanBlocks(source[i..], destination[j..], checkDots: true, ref atLineStart);
+                if (copied > 0)
+                {
+                    i += copied;
+                    j += copied;
+                    state = atLineStart ? State.LineStart : State.InLine;
+                    if (i == sourceLength)
+                    {
+                        break;
+                    }
+                }
+            }
+
             if (vectorize
                 && state is State.LineStart or State.InLine
                 && sourceLength - i >= CrLfBlockScanner.BlockSize

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -78,7 +79,10 @@ internal struct LineBreakEncoder
         ref byte dst = ref MemoryMarshal.GetReference(destination);
         int sourceLength = source.Length;
         int destinationLength = destination.Length;
-        int limit = rejectLongLines ? MaxLineLength : 0;
+        int limit = rejectLongLines ? MaxLineLength : int.MaxValue;
+        bool midLine = _midLine;
+        bool afterCarriageReturn = _afterCarriageReturn;
+        int lineLength = _lineLength;
         int i = 0;
         int j = 0;
         OperationStatus status = OperationStatus.Done;
@@ -86,57 +90,67 @@ internal struct LineBreakEncoder
 
         while (i < sourceLength)
         {
+            if (!rejectLongLines && vectorize)
+            {
+                // Without the line-length check, runs of clean blocks need no bookkeeping beyond "at line start".
+                bool atLineStart = !midLine;
+                int copied = CrLfBlockScanner.CopyCleanBlocks(source[i..], destination[j..], stuffDots, ref atLineStart);
+                if (copied > 0)
+                {
+                    i += copied;
+                    j += copied;
+                    midLine = !atLineStart;
+                    lineLength = midLine ? 1 : 0;
+                    afterCarriageReturn = false;
+                    if (i == sourceLength)
+                    {
+                        break;
+                    }
+                }
+            }
+
             if (vectorize
                 && sourceLength - i >= CrLfBlockScanner.BlockSize
                 && destinationLength - j >= CrLfBlockScanner.BlockSize)
             {
-                int clean = CrLfBlockScanner.CleanPrefixLength(ref Unsafe.Add(ref src, i), !_midLine, stuffDots, out ulong lineFeeds);
-                if (clean > 0)
-                {
-                    ulong inPrefix = clean == 64 ? ulong.MaxValue : (1UL << clean) - 1;
-                    ulong prefixLineFeeds = lineFeeds & inPrefix;
-                    if (limit > 0)
-                    {
-                        // The prefix's first line continues the current one; later ones are shorter than a block, so under the limit.
-                        int firstLine = prefixLineFeeds == 0 ? clean : System.Numerics.BitOperations.TrailingZeroCount(prefixLineFeeds) - 1;
-                        if (_lineLength + firstLine > limit)
-                        {
-                            clean = 0;
-                        }
-                    }
+                int clean = CrLfBlockScanner.CleanPrefixLength(ref Unsafe.Add(ref src, i), !midLine, stuffDots, out ulong lineFeeds);
+                ulong prefixLineFeeds = clean == CrLfBlockScanner.BlockSize ? lineFeeds : lineFeeds & ((1UL << clean) - 1);
 
-                    if (clean > 0)
+                // The prefix's first line continues the current one; later ones are shorter than a block, so under the limit.
+                int firstLine = prefixLineFeeds == 0 ? clean : BitOperations.TrailingZeroCount(prefixLineFeeds) - 1;
+                if (clean > 0 && lineLength + firstLine <= limit)
+                {
+                    if (clean == CrLfBlockScanner.BlockSize)
+                    {
+                        // A whole clean block: a fixed-size copy the JIT turns into vector moves.
+                        Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref src, i), CrLfBlockScanner.BlockSize);
+                    }
+                    else
                     {
                         Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref src, i), (uint)clean);
-                        if (prefixLineFeeds == 0)
-                        {
-                            _lineLength += clean;
-                            _midLine = true;
-                        }
-                        else
-                        {
-                            int lastLineFeed = 63 - System.Numerics.BitOperations.LeadingZeroCount(prefixLineFeeds);
-                            _lineLength = clean - lastLineFeed - 1;
-                            _midLine = _lineLength > 0;
-                        }
+                    }
 
-                        // A clean prefix never ends with a CR, so the next byte is not an LF to drop.
-                        _afterCarriageReturn = false;
-                        i += clean;
-                        j += clean;
-                        if (clean == CrLfBlockScanner.BlockSize)
-                        {
-                            continue;
-                        }
+                    lineLength = prefixLineFeeds == 0
+                        ? lineLength + clean
+                        : clean - (64 - BitOperations.LeadingZeroCount(prefixLineFeeds));
+                    midLine = lineLength > 0;
+
+                    // A clean prefix never ends with a CR, so the next byte is not an LF to drop.
+                    afterCarriageReturn = false;
+                    i += clean;
+                    j += clean;
+                    if (clean == CrLfBlockScanner.BlockSize)
+                    {
+                        continue;
                     }
                 }
             }
 
             byte b = Unsafe.Add(ref src, i);
-            if (b == LineFeed && _afterCarriageReturn)
+            if (b == LineFeed && afterCarriageReturn)
             {
                 // The LF of a CRLF whose CR was already written as CRLF.
-                _afterCarriageReturn = false;
+                afterCarriageReturn = false;
                 i++;
                 continue;
             }
@@ -153,17 +167,17 @@ internal struct LineBreakEncoder
                 Unsafe.Add(ref dst, j) = CarriageReturn;
                 Unsafe.Add(ref dst, j + 1) = LineFeed;
                 j += 2;
-                _afterCarriageReturn = b == CarriageReturn;
-                _midLine = false;
-                _lineLength = 0;
+                afterCarriageReturn = b == CarriageReturn;
+                midLine = false;
+                lineLength = 0;
                 i++;
                 continue;
             }
 
-            _afterCarriageReturn = false;
-            bool doubled = stuffDots && b == Dot && !_midLine;
+            afterCarriageReturn = false;
+            bool doubled = stuffDots && b == Dot && !midLine;
             int needed = doubled ? 2 : 1;
-            if (limit > 0 && _lineLength + needed > limit)
+            if (lineLength + needed > limit)
             {
                 ErrorOffset = _position + i;
                 status = OperationStatus.InvalidData;
@@ -184,11 +198,16 @@ internal struct LineBreakEncoder
             }
 
             j += needed;
-            _lineLength += needed;
-            _midLine = true;
+            lineLength += needed;
+            midLine = true;
             i++;
         }
 
+        _midLine = midLine;
+        _afterCarriageReturn = afterCarriageReturn;
+
+        // Without the limit the count only matters as "is the line empty"; keep it from overflowing on huge lines.
+        _lineLength = rejectLongLines ? lineLength : Math.Min(lineLength, MaxLineLength + 1);
         _position += i;
         bytesConsumed = i;
         bytesWritten = j;

@@ -31,7 +31,7 @@ internal ref struct SaslResponseBuilder
 
     public void Append(byte value) => Append([value]);
 
-    public void AppendUtf8(string text)
+    public void AppendUtf8(scoped ReadOnlySpan<char> text)
     {
         if (Overflowed || !Encoding.UTF8.TryGetBytes(text, _destination[_length..], out int written))
         {
@@ -45,34 +45,18 @@ internal ref struct SaslResponseBuilder
     /// <summary>saslname of RFC 5802 section 5.1 and RFC 7628 section 3.1: ',' becomes "=2C" and '=' becomes "=3D".</summary>
     public void AppendSaslName(string name)
     {
-        foreach (char c in name)
+        ReadOnlySpan<char> rest = name;
+        while (!rest.IsEmpty)
         {
-            switch (c)
+            int special = rest.IndexOfAny(',', '=');
+            AppendUtf8(special < 0 ? rest : rest[..special]);
+            if (special < 0)
             {
-                case ',':
-                    Append("=2C"u8);
-                    break;
-                case '=':
-                    Append("=3D"u8);
-                    break;
-                default:
-                    Span<char> one = [c];
-                    if (char.IsSurrogate(c))
-                    {
-                        // Surrogates were refused when the client was made; names here are checked ASCII or well-formed.
-                        Overflowed = true;
-                        return;
-                    }
-
-                    if (Overflowed || !Encoding.UTF8.TryGetBytes(one, _destination[_length..], out int written))
-                    {
-                        Overflowed = true;
-                        return;
-                    }
-
-                    _length += written;
-                    break;
+                return;
             }
+
+            Append(rest[special] == ',' ? "=2C"u8 : "=3D"u8);
+            rest = rest[(special + 1)..];
         }
     }
 }

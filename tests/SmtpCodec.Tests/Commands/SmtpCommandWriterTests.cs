@@ -315,6 +315,27 @@ public sealed class SmtpCommandWriterTests
         Assert.Equal(0, written);
     }
 
+    [Theory]
+    [InlineData(505, true)]
+    [InlineData(506, false)]
+    [InlineData(507, false)]
+    public void AnArgumentThatLeavesNoRoomForCrLfIsBlamedForTheLength(int length, bool fits)
+    {
+        // "VRFY " + argument + CRLF must stay within 512 octets (RFC 5321 section 4.5.3.1.4).
+        string user = "\"" + new string('u', length - 2) + "\"";
+        var writer = new ArrayBufferWriter<byte>();
+
+        CommandWriteResult result = SmtpCommandWriter.WriteVrfy(writer, user);
+
+        Assert.Equal(fits, result.Succeeded);
+        Assert.Equal(fits ? 512 : 0, writer.WrittenCount);
+        if (!fits)
+        {
+            Assert.Equal(SmtpCodecError.CommandLineTooLong, result.Error);
+            Assert.Equal("user", result.ArgumentName);
+        }
+    }
+
     [Fact]
     public void ThrowIfFailedNamesTheArgument()
     {

@@ -36,7 +36,7 @@ public sealed class BdatChunkWriterTests
     [Fact]
     public void EveryDeclaredChunkSizeMatchesTheBytesThatFollowForAnyChunking()
     {
-        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        Gen.Select(DataFixtures.AnyMessage, DataFixtures.Chunking).Sample((input, sizes) =>
         {
             var chunks = new BdatChunkWriter(normalizeLineBreaks: true);
             var writer = new ArrayBufferWriter<byte>();
@@ -61,5 +61,27 @@ public sealed class BdatChunkWriterTests
 
             Assert.Equal(DataFixtures.NormalizeLineBreaks(input), body.ToArray());
         }, iter: 1000);
+    }
+
+    [Fact]
+    public void WritingChunksIntoAPreSizedBufferWriterAllocatesNothing()
+    {
+        byte[] body = [.. Enumerable.Repeat("line one\nline two\r\n"u8.ToArray(), 500).SelectMany(l => l)];
+        var writer = new ArrayBufferWriter<byte>(4 * body.Length);
+        var chunks = new BdatChunkWriter(normalizeLineBreaks: true);
+        chunks.WriteChunk(body, writer, last: true);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 200; k++)
+        {
+            writer.ResetWrittenCount();
+            chunks.Reset();
+            chunks.WriteChunk(body.AsSpan(0, 1000), writer, last: false);
+            chunks.WriteChunk(body.AsSpan(1000), writer, last: true);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.StartsWith("BDAT 1", Encoding.ASCII.GetString(writer.WrittenSpan), StringComparison.Ordinal);
     }
 }

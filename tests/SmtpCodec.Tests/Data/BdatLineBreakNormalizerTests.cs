@@ -26,7 +26,7 @@ public sealed class BdatLineBreakNormalizerTests
     [Fact]
     public void NormalizingAnyChunkingEqualsTheByteWiseReference()
     {
-        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        Gen.Select(DataFixtures.AnyMessage, DataFixtures.Chunking).Sample((input, sizes) =>
         {
             var normalizer = new BdatLineBreakNormalizer();
             var output = new List<byte>();

@@ -26,6 +26,20 @@ internal static class DataFixtures
         .Array[0, 60]
         .Select(parts => parts.SelectMany(part => part).ToArray());
 
+    /// <summary>Long runs of clean lines with rare lone breaks and leading dots, so that whole runs of 64-byte blocks are copied at once.</summary>
+    public static readonly Gen<byte[]> MostlyClean =
+        Gen.Frequency(
+            (30, Gen.Const(CleanLine)),
+            (1, Gen.Const(new[] { (byte)'.' })),
+            (1, Gen.Const(new[] { (byte)'\n' })),
+            (1, Gen.Const(new[] { (byte)'\r' })),
+            (1, Gen.Byte[0x20, 0x7E].Array[1, 70]))
+        .Array[0, 80]
+        .Select(parts => parts.SelectMany(part => part).ToArray());
+
+    /// <summary>Either kind of message.</summary>
+    public static readonly Gen<byte[]> AnyMessage = Gen.OneOf(Message, MostlyClean);
+
     /// <summary>Chunk sizes for feeding the input: mostly small, some spanning whole blocks.</summary>
     public static readonly Gen<int[]> Chunking = Gen.Frequency((3, Gen.Int[1, 5]), (2, Gen.Int[6, 70]), (1, Gen.Int[71, 400])).Array[1, 12];
 

@@ -41,7 +41,7 @@ public sealed class DotStufferTests
     [Fact]
     public void StuffingMatchesTheByteWiseReferenceForAnyInputAndChunking()
     {
-        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        Gen.Select(DataFixtures.AnyMessage, DataFixtures.Chunking).Sample((input, sizes) =>
         {
             byte[] expected = DataFixtures.ReferenceStuff(input);
             Assert.Equal(expected, DataFixtures.StuffWhole(input));
@@ -60,7 +60,7 @@ public sealed class DotStufferTests
     [Fact]
     public void StuffedOutputHasNoBareLineBreakAndNoEarlyTerminator()
     {
-        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        Gen.Select(DataFixtures.AnyMessage, DataFixtures.Chunking).Sample((input, sizes) =>
         {
             byte[] output = DataFixtures.StuffInChunks(input, sizes);
             for (int i = 0; i < output.Length; i++)
@@ -84,7 +84,7 @@ public sealed class DotStufferTests
     [Fact]
     public void UnstuffingTheStuffedMessageGivesItBackWithCrLfLineBreaksAndAFinalCrLf()
     {
-        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        Gen.Select(DataFixtures.AnyMessage, DataFixtures.Chunking).Sample((input, sizes) =>
         {
             byte[] expected = DataFixtures.NormalizeLineBreaks(input);
             if (expected.Length > 0 && !expected.AsSpan().EndsWith("\r\n"u8))

@@ -101,7 +101,7 @@ public sealed class DotUnstufferTests
     [Fact]
     public void AnyChunkingOfStuffedInputGivesTheSameContent()
     {
-        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        Gen.Select(DataFixtures.AnyMessage, DataFixtures.Chunking).Sample((input, sizes) =>
         {
             byte[] stuffed = DataFixtures.ReferenceStuff(input);
             (_, byte[] whole, _, _) = DataFixtures.UnstuffInChunks(stuffed, [stuffed.Length]);
@@ -115,7 +115,7 @@ public sealed class DotUnstufferTests
     [Fact]
     public void ARandomStreamNeverEndsEarlierThanItsFirstCrLfDotCrLf()
     {
-        Gen.Select(DataFixtures.Message, DataFixtures.Chunking).Sample((input, sizes) =>
+        Gen.Select(DataFixtures.AnyMessage, DataFixtures.Chunking).Sample((input, sizes) =>
         {
             (OperationStatus status, _, long consumed, _) = DataFixtures.UnstuffInChunks(input, sizes);
             if (status == OperationStatus.Done)
@@ -124,5 +124,61 @@ public sealed class DotUnstufferTests
                 Assert.Equal(withStart.AsSpan().IndexOf("\r\n.\r\n"u8) + 3, consumed);
             }
         }, iter: 2000);
+    }
+
+    [Fact]
+    public void UnstuffingAllocatesNothing()
+    {
+        byte[] stuffed = DataFixtures.ReferenceStuff([.. Enumerable.Repeat("line\r\n.dot\r\n0123456789012345678901234567890123456789012345678901234567890123456789\r\n"u8.ToArray(), 100).SelectMany(l => l)]);
+        var destination = new byte[stuffed.Length];
+        var unstuffer = new DotUnstuffer();
+        unstuffer.Unstuff(stuffed, destination, out _, out _, isFinalBlock: true);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 200; k++)
+        {
+            unstuffer.Reset();
+            unstuffer.Unstuff(stuffed.AsSpan(0, 100), destination, out int first, out int written, isFinalBlock: false);
+            unstuffer.Unstuff(stuffed.AsSpan(first), destination.AsSpan(written), out _, out _, isFinalBlock: true);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.True(unstuffer.IsCompleted);
+    }
+
+    [Theory]
+    [InlineData("abc\r\n.\r\n", 5, true, 0)]
+    [InlineData("abcd\r\n.\r\n", 5, false, 5)]
+    [InlineData("..\r\n.\r\n", 3, true, 0)]
+    [InlineData("x\r\n..\r\n.\r\n", 5, false, 6)]
+    public void ContentBeyondTheLimitIsTooLargeAtItsOffsetForEveryChunking(string input, long limit, bool accepted, long offset)
+    {
+        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(input);
+        for (int size = 1; size <= bytes.Length; size++)
+        {
+            var unstuffer = new DotUnstuffer(limit);
+            OperationStatus status = OperationStatus.NeedMoreData;
+            foreach (ReadOnlyMemory<byte> chunk in DataFixtures.Split(bytes, [size]))
+            {
+                status = unstuffer.Unstuff(chunk.Span, new byte[64], out _, out _, isFinalBlock: false);
+                if (status != OperationStatus.NeedMoreData)
+                {
+                    break;
+                }
+            }
+
+            if (accepted)
+            {
+                Assert.Equal(OperationStatus.Done, status);
+                Assert.True(unstuffer.ContentLength <= limit);
+            }
+            else
+            {
+                Assert.Equal(OperationStatus.InvalidData, status);
+                Assert.Equal(SmtpCodecError.MessageTooLarge, unstuffer.Error);
+                Assert.Equal(offset, unstuffer.ErrorOffset);
+            }
+        }
     }
 }

@@ -48,6 +48,12 @@ public sealed class LoginAndOAuthSaslClientTests
     }
 
     [Fact]
+    public void OAuthBearerSendsNonAsciiUserNamesAsUtf8()
+    {
+        Assert.StartsWith("n,a=\U0001F600=2Cé,\u0001auth=", SaslExchange.InitialResponse(new OAuthBearerSaslClient("\U0001F600,é", "t")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CramMd5AnswersTheRfc2195Example()
     {
         var client = new CramMd5SaslClient("tim", "tanstaaftanstaaf");
