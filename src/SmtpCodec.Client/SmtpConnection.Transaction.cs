@@ -30,65 +30,135 @@ public sealed partial class SmtpConnection
     /// <param name="envelope">Sender, recipients and parameters.</param>
     /// <param name="message">The message; line breaks in any form are sent as CRLF.</param>
     /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
-    /// <returns>The server's reply and each recipient's.</returns>
-    public async Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, ReadOnlySequence<byte> message, CancellationToken cancellationToken = default)
+    /// <returns>The server's reply and what became of each recipient.</returns>
+    /// <exception cref="SmtpReplyException">No recipient got the message: the last refusal.</exception>
+    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, ReadOnlySequence<byte> message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        long start = Stopwatch.GetTimestamp();
-        MailPlan plan = Plan(envelope, message.Length, HasEightBitBytes(message));
-        SmtpRecipientResult[] recipients = await OpenTransactionAsync(envelope, plan, cancellationToken).ConfigureAwait(false);
-        var stuffer = new DotStuffer(rejectLongLines: false);
-        foreach (ReadOnlyMemory<byte> segment in message)
-        {
-            for (int offset = 0; offset < segment.Length; offset += ContentBlock)
-            {
-                ReadOnlySpan<byte> block = segment.Span.Slice(offset, Math.Min(ContentBlock, segment.Length - offset));
-                stuffer.Stuff(block, ContentWriter(), isFinalBlock: false);
-                NoteContent();
-                await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return await EndDataAsync(stuffer, recipients, start, cancellationToken).ConfigureAwait(false);
+        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
     }
 
     /// <summary>Sends a message read from a stream, with bounded memory whatever its size.</summary>
     /// <param name="envelope">Sender, recipients and parameters; set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit.</param>
-    /// <param name="message">The message, read to its end.</param>
+    /// <param name="message">The message, read to its end (again from its start position when the server
+    /// takes the recipients in several transactions, which needs a seekable stream).</param>
     /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
-    /// <returns>The server's reply and each recipient's.</returns>
-    public async Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken = default)
+    /// <returns>The server's reply and what became of each recipient.</returns>
+    /// <exception cref="SmtpReplyException">No recipient got the message: the last refusal.</exception>
+    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(message);
-        long start = Stopwatch.GetTimestamp();
-        MailPlan plan = Plan(envelope, message.CanSeek ? message.Length - message.Position : -1, eightBit: false);
-        SmtpRecipientResult[] recipients = await OpenTransactionAsync(envelope, plan, cancellationToken).ConfigureAwait(false);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ContentBlock);
-        try
-        {
-            var stuffer = new DotStuffer(rejectLongLines: false);
-            int read;
-            while ((read = await message.ReadAsync(buffer.AsMemory(0, ContentBlock), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                stuffer.Stuff(buffer.AsSpan(0, read), ContentWriter(), isFinalBlock: false);
-                NoteContent();
-                await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
-            }
-
-            return await EndDataAsync(stuffer, recipients, start, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
     }
 
-    /// <summary>MAIL, RCPT and DATA up to the 354; afterwards the content may be written.</summary>
-    private async Task<SmtpRecipientResult[]> OpenTransactionAsync(SmtpEnvelope envelope, MailPlan plan, CancellationToken cancellationToken)
+    /// <summary>
+    /// One or more transactions until every recipient is settled: LIMITS RCPTMAX caps each one
+    /// (RFC 9422 section 4.2), and recipients refused with 452 (too many recipients, RFC 5321 section
+    /// 4.5.3.1.10) move to a further one as long as the previous one delivered to somebody.
+    /// </summary>
+    private async Task<SmtpSendResult> SendCoreAsync(SmtpEnvelope envelope, MessageContent content, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var results = new SmtpRecipientResult[envelope.Recipients.Count];
+        var pending = new List<int>(Enumerable.Range(0, results.Length));
+        int batchLimit = _capabilities.RcptMax is > 0 and var max ? (int)Math.Min(max, int.MaxValue) : int.MaxValue;
+        SmtpResponse delivered = default;
+        SmtpPhase lastFailurePhase = SmtpPhase.Rcpt;
+        int transactions = 0;
+        while (pending.Count > 0)
+        {
+            if (transactions > 0 && !content.CanRepeat)
+            {
+                throw new SmtpException(SmtpPhase.Mail, $"{pending.Count} recipient(s) need a further transaction (RCPTMAX or 452) and the message stream cannot be read again: pass a seekable stream or the message in memory.", isTransient: false);
+            }
+
+            if (_capabilities.MailMax is { } mailMax && (ulong)_transactionCount >= mailMax)
+            {
+                throw new SmtpException(SmtpPhase.Mail, $"The server allows {mailMax} transactions per connection (LIMITS MAILMAX) and they are used: send the rest on a new connection.", isTransient: true);
+            }
+
+            int[] batch = pending.Take(batchLimit).ToArray();
+            pending.RemoveRange(0, batch.Length);
+            MailPlan plan = Plan(envelope, batch, content.Length, content.HasEightBitBytes);
+            TransactionReplies replies = await OpenTransactionAsync(plan, cancellationToken).ConfigureAwait(false);
+            transactions++;
+            _transactionCount++;
+
+            int accepted = replies.Recipients.Count(r => r.Code is 250 or 251);
+            var deferred = new List<int>();
+            SmtpResponse refusal = default;
+            SmtpPhase refusalPhase = SmtpPhase.Rcpt;
+            if (replies.Mail.Code != 250)
+            {
+                (refusal, refusalPhase) = (replies.Mail, SmtpPhase.Mail);
+            }
+            else if (accepted == 0)
+            {
+                (refusal, refusalPhase) = (replies.Recipients[^1], SmtpPhase.Rcpt);
+            }
+            else if (replies.Data.Code != 354)
+            {
+                (refusal, refusalPhase) = (replies.Data, SmtpPhase.Data);
+            }
+
+            if (refusal.Code != 0)
+            {
+                await AbandonDataAsync(replies.Data, cancellationToken).ConfigureAwait(false);
+                await ResetAfterRefusalAsync(refusal, refusalPhase, cancellationToken).ConfigureAwait(false);
+                for (int i = 0; i < batch.Length; i++)
+                {
+                    SmtpResponse own = refusalPhase == SmtpPhase.Rcpt ? replies.Recipients[i] : refusal;
+                    results[batch[i]] = new SmtpRecipientResult(envelope.Recipients[batch[i]], own, Delivered: false);
+                }
+
+                lastFailurePhase = refusalPhase;
+                continue;
+            }
+
+            await content.WriteAsync(this, cancellationToken).ConfigureAwait(false);
+            SmtpResponse final = await ReadReplyAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
+            bool sent = final.Code == 250;
+            for (int i = 0; i < batch.Length; i++)
+            {
+                SmtpResponse rcpt = replies.Recipients[i];
+                if (rcpt.Code == 452 && sent)
+                {
+                    // RFC 5321 section 4.5.3.1.10: not a failure, only "not in this transaction".
+                    deferred.Add(batch[i]);
+                    continue;
+                }
+
+                bool ok = rcpt.Code is 250 or 251;
+                results[batch[i]] = new SmtpRecipientResult(envelope.Recipients[batch[i]], ok ? final : rcpt, ok && sent);
+            }
+
+            pending.InsertRange(0, deferred);
+            if (sent)
+            {
+                delivered = final;
+            }
+            else
+            {
+                lastFailurePhase = SmtpPhase.EndOfData;
+                await ResetAfterRefusalAsync(final, SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (delivered.Code == 0)
+        {
+            SmtpResponse last = results.Last(r => !r.Delivered).Reply;
+            throw new SmtpReplyException(lastFailurePhase, last, results.Length == 1 ? "Sending the message" : "Sending the message to every recipient");
+        }
+
+        return new SmtpSendResult(delivered, results, transactions, Stopwatch.GetElapsedTime(start));
+    }
+
+    /// <summary>MAIL, RCPT and DATA, pipelined in groups when offered; every reply is read and kept.</summary>
+    private async Task<TransactionReplies> OpenTransactionAsync(MailPlan plan, CancellationToken cancellationToken)
     {
         bool pipelining = _options.UsePipelining && _capabilities.Supports(EhloKeyword.Pipelining);
-        var results = new SmtpRecipientResult[envelope.Recipients.Count];
+        var recipients = new SmtpResponse[plan.Recipients.Length];
         WriteCommand(SmtpPhase.Mail, static (w, p) => SmtpCommandWriter.WriteMailFrom(w, p.From, p.Parameters()), plan);
         SmtpResponse mail = default;
         if (!pipelining)
@@ -96,21 +166,20 @@ public sealed partial class SmtpConnection
             mail = await FlushAndReadAsync(SmtpPhase.Mail, cancellationToken).ConfigureAwait(false);
             if (mail.Code != 250)
             {
-                throw await FailTransactionAsync(SmtpPhase.Mail, mail, "MAIL FROM", cancellationToken).ConfigureAwait(false);
+                return new TransactionReplies(mail, recipients, default);
             }
         }
 
-        int total = results.Length;
         int groupSize = pipelining ? MaxPipelinedRecipients : 1;
-        for (int groupStart = 0; groupStart < total; groupStart += groupSize)
+        for (int groupStart = 0; groupStart < recipients.Length; groupStart += groupSize)
         {
-            int groupEnd = Math.Min(total, groupStart + groupSize);
+            int groupEnd = Math.Min(recipients.Length, groupStart + groupSize);
             for (int i = groupStart; i < groupEnd; i++)
             {
                 WriteCommand(SmtpPhase.Rcpt, static (w, r) => SmtpCommandWriter.WriteRcptTo(w, r.Address, r.Plan.RecipientParameters()), (Address: plan.Recipients[i], Plan: plan));
             }
 
-            if (pipelining && groupEnd == total)
+            if (pipelining && groupEnd == recipients.Length)
             {
                 WriteCommand(SmtpPhase.Data, static (w, _) => SmtpCommandWriter.WriteData(w), 0);
             }
@@ -123,68 +192,67 @@ public sealed partial class SmtpConnection
 
             for (int i = groupStart; i < groupEnd; i++)
             {
-                results[i] = new SmtpRecipientResult(envelope.Recipients[i], await ReadReplyAsync(SmtpPhase.Rcpt, cancellationToken).ConfigureAwait(false));
+                recipients[i] = await ReadReplyAsync(SmtpPhase.Rcpt, cancellationToken).ConfigureAwait(false);
+                ThrowIfClosing(recipients[i], SmtpPhase.Rcpt);
             }
-
         }
 
-        SmtpResponse data;
         if (pipelining)
         {
-            data = await ReadReplyAsync(SmtpPhase.Data, cancellationToken).ConfigureAwait(false);
+            return new TransactionReplies(mail, recipients, await ReadReplyAsync(SmtpPhase.Data, cancellationToken).ConfigureAwait(false));
         }
-        else
+
+        if (!recipients.Any(r => r.Code is 250 or 251))
         {
-            if (!results.Any(r => r.Accepted))
+            return new TransactionReplies(mail, recipients, default);
+        }
+
+        WriteCommand(SmtpPhase.Data, static (w, _) => SmtpCommandWriter.WriteData(w), 0);
+        return new TransactionReplies(mail, recipients, await FlushAndReadAsync(SmtpPhase.Data, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Stuffs content into the pipe a block at a time, each flushed under the data-block timeout.</summary>
+    private async ValueTask WriteContentAsync(ReadOnlySequence<byte> message, CancellationToken cancellationToken)
+    {
+        var stuffer = new DotStuffer(rejectLongLines: false);
+        foreach (ReadOnlyMemory<byte> segment in message)
+        {
+            for (int offset = 0; offset < segment.Length; offset += ContentBlock)
             {
-                throw await FailTransactionAsync(SmtpPhase.Rcpt, results[^1].Reply, "Every RCPT TO", cancellationToken).ConfigureAwait(false);
+                StuffBlock(ref stuffer, segment.Span.Slice(offset, Math.Min(ContentBlock, segment.Length - offset)), isFinalBlock: false);
+                await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        StuffBlock(ref stuffer, [], isFinalBlock: true);
+        await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask WriteContentAsync(Stream message, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ContentBlock);
+        try
+        {
+            var stuffer = new DotStuffer(rejectLongLines: false);
+            int read;
+            while ((read = await message.ReadAsync(buffer.AsMemory(0, ContentBlock), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                StuffBlock(ref stuffer, buffer.AsSpan(0, read), isFinalBlock: false);
+                await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
             }
 
-            WriteCommand(SmtpPhase.Data, static (w, _) => SmtpCommandWriter.WriteData(w), 0);
-            data = await FlushAndReadAsync(SmtpPhase.Data, cancellationToken).ConfigureAwait(false);
+            StuffBlock(ref stuffer, [], isFinalBlock: true);
+            await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
         }
-
-        if (mail.Code != 250)
+        finally
         {
-            await AbandonDataAsync(data, cancellationToken).ConfigureAwait(false);
-            throw await FailTransactionAsync(SmtpPhase.Mail, mail, "MAIL FROM", cancellationToken).ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-
-        if (!results.Any(r => r.Accepted))
-        {
-            // RFC 2920 section 3.1: DATA may still get 354; a lone terminator then ends the empty transaction.
-            await AbandonDataAsync(data, cancellationToken).ConfigureAwait(false);
-            throw await FailTransactionAsync(SmtpPhase.Rcpt, results[^1].Reply, "Every RCPT TO", cancellationToken).ConfigureAwait(false);
-        }
-
-        if (data.Code != 354)
-        {
-            throw await FailTransactionAsync(SmtpPhase.Data, data, "DATA", cancellationToken).ConfigureAwait(false);
-        }
-
-        return results;
     }
 
-    private async Task<SmtpSendResult> EndDataAsync(DotStuffer stuffer, SmtpRecipientResult[] recipients, long start, CancellationToken cancellationToken)
+    private void StuffBlock(ref DotStuffer stuffer, ReadOnlySpan<byte> block, bool isFinalBlock)
     {
-        stuffer.Stuff([], ContentWriter(), isFinalBlock: true);
-        NoteContent();
-
-        await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
-        SmtpResponse reply = await ReadReplyAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
-        if (reply.Code != 250)
-        {
-            throw await FailAsync(SmtpPhase.EndOfData, reply, "The message").ConfigureAwait(false);
-        }
-
-        return new SmtpSendResult(reply, recipients, Stopwatch.GetElapsedTime(start));
-    }
-
-    /// <summary>Where content goes: the pipe, through the tap while a transcript is wanted.</summary>
-    private IBufferWriter<byte> ContentWriter() => _tap is null ? _output : _tap.Attach(_output, keepPartialLine: true);
-
-    private void NoteContent()
-    {
+        stuffer.Stuff(block, _tap is null ? _output : _tap.Attach(_output, keepPartialLine: true), isFinalBlock);
         if (_tap is not null)
         {
             foreach (string line in _tap.TakeLines())
@@ -194,37 +262,50 @@ public sealed partial class SmtpConnection
         }
     }
 
-    /// <summary>After a 354 nobody will use, sends the lone terminator and reads its reply.</summary>
+    /// <summary>After a 354 nobody will use (RFC 2920 section 3.1), sends the lone terminator and reads its reply.</summary>
     private async Task AbandonDataAsync(SmtpResponse data, CancellationToken cancellationToken)
     {
         if (data.Code == 354)
         {
             var stuffer = new DotStuffer(rejectLongLines: false);
-            stuffer.Stuff([], _output, isFinalBlock: true);
-            await FlushAndReadAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
+            StuffBlock(ref stuffer, [], isFinalBlock: true);
+            SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
+            ThrowIfClosing(reply, SmtpPhase.EndOfData);
         }
     }
 
-    /// <summary>RSET after a refused transaction (unless the server is closing), then the exception to throw.</summary>
-    private async Task<SmtpReplyException> FailTransactionAsync(SmtpPhase phase, SmtpResponse reply, string what, CancellationToken cancellationToken)
+    /// <summary>RSET after a refused transaction (RFC 5321 section 4.1.1.5), unless the server is closing (421).</summary>
+    private async Task ResetAfterRefusalAsync(SmtpResponse refusal, SmtpPhase phase, CancellationToken cancellationToken)
     {
-        SmtpReplyException failure = await FailAsync(phase, reply, what).ConfigureAwait(false);
-        if (IsConnected)
-        {
-            WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteRset(w), 0);
-            await FlushAndReadAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
-        }
+        ThrowIfClosing(refusal, phase);
+        WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteRset(w), 0);
+        SmtpResponse reset = await FlushAndReadAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
+        ThrowIfClosing(reset, SmtpPhase.Other);
+    }
 
-        return failure;
+    /// <summary>A 421 ends the session wherever it comes (RFC 5321 section 3.8).</summary>
+    private void ThrowIfClosing(SmtpResponse reply, SmtpPhase phase)
+    {
+        if (reply.Code == 421)
+        {
+            _broken = true;
+            _stream.Dispose();
+            throw new SmtpReplyException(phase, reply, "The session");
+        }
     }
 
     /// <summary>Decides the parameters of MAIL and RCPT and checks that the server offers what the message needs.</summary>
-    private MailPlan Plan(SmtpEnvelope envelope, long size, bool eightBit)
+    private MailPlan Plan(SmtpEnvelope envelope, int[] batch, long size, bool eightBit)
     {
         bool utf8Offered = _capabilities.Supports(EhloKeyword.SmtpUtf8);
         bool needsUtf8 = false;
         string from = PrepareAddress(envelope.From, utf8Offered, SmtpPhase.Mail, ref needsUtf8);
-        string[] recipients = envelope.Recipients.Select(r => PrepareAddress(r, utf8Offered, SmtpPhase.Rcpt, ref needsUtf8)).ToArray();
+        string[] recipients = new string[batch.Length];
+        for (int i = 0; i < batch.Length; i++)
+        {
+            recipients[i] = PrepareAddress(envelope.Recipients[batch[i]], utf8Offered, SmtpPhase.Rcpt, ref needsUtf8);
+        }
+
 
         BodyType body = envelope.Body;
         if (body == BodyType.None && eightBit)
@@ -315,6 +396,54 @@ public sealed partial class SmtpConnection
         }
 
         return false;
+    }
+
+    /// <summary>The replies to MAIL, each RCPT and DATA (default when not sent).</summary>
+    private readonly record struct TransactionReplies(SmtpResponse Mail, SmtpResponse[] Recipients, SmtpResponse Data);
+
+    /// <summary>A message in memory (repeatable) or in a stream (repeatable when seekable).</summary>
+    private readonly struct MessageContent
+    {
+        private readonly ReadOnlySequence<byte> _sequence;
+        private readonly Stream? _stream;
+        private readonly long _streamStart;
+
+        public MessageContent(ReadOnlySequence<byte> sequence)
+        {
+            _sequence = sequence;
+            Length = sequence.Length;
+            HasEightBitBytes = SmtpConnection.HasEightBitBytes(sequence);
+        }
+
+        public MessageContent(Stream stream)
+        {
+            _stream = stream;
+            _streamStart = stream.CanSeek ? stream.Position : -1;
+            Length = stream.CanSeek ? stream.Length - stream.Position : -1;
+        }
+
+        /// <summary>The size in bytes, or -1 when unknown.</summary>
+        public long Length { get; }
+
+        /// <summary>Whether the content has bytes above 0x7F (never known for a stream: declare BODY instead).</summary>
+        public bool HasEightBitBytes { get; }
+
+        public bool CanRepeat => _stream is null || _streamStart >= 0;
+
+        public ValueTask WriteAsync(SmtpConnection connection, CancellationToken cancellationToken)
+        {
+            if (_stream is null)
+            {
+                return connection.WriteContentAsync(_sequence, cancellationToken);
+            }
+
+            if (_streamStart >= 0)
+            {
+                _stream.Position = _streamStart;
+            }
+
+            return connection.WriteContentAsync(_stream, cancellationToken);
+        }
     }
 
     /// <summary>The parameters decided for one transaction.</summary>

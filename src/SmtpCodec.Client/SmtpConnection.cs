@@ -32,6 +32,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private PipeWriter _output;
     private SmtpReplyReaderState _replyState;
     private bool _broken;
+    private int _transactionCount;
     private bool _disposed;
 
     private SmtpConnection(Stream transport, string host, SmtpConnectionOptions options, EndPoint? localEndPoint)

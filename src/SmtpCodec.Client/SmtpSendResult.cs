@@ -1,33 +1,35 @@
 namespace SmtpCodec.Client;
 
-/// <summary>What the server said of one recipient.</summary>
+/// <summary>What became of one recipient.</summary>
 /// <param name="Address">The forward path.</param>
-/// <param name="Reply">The reply to its RCPT TO.</param>
-public readonly record struct SmtpRecipientResult(string Address, SmtpResponse Reply)
-{
-    /// <summary>Whether the server accepted the recipient (250 or 251).</summary>
-    public bool Accepted => Reply.Code is 250 or 251;
-}
+/// <param name="Reply">The reply that decided its fate: the end-of-data reply when the server accepted it,
+/// else the refusal (of RCPT TO, or of MAIL FROM or DATA in its transaction).</param>
+/// <param name="Delivered">Whether the server took responsibility for the message to this recipient.</param>
+public readonly record struct SmtpRecipientResult(string Address, SmtpResponse Reply, bool Delivered);
 
 /// <summary>The outcome of a message the server accepted for at least one recipient.</summary>
 public sealed class SmtpSendResult
 {
-    internal SmtpSendResult(SmtpResponse reply, IReadOnlyList<SmtpRecipientResult> recipients, TimeSpan elapsed)
+    internal SmtpSendResult(SmtpResponse reply, IReadOnlyList<SmtpRecipientResult> recipients, int transactions, TimeSpan elapsed)
     {
         Reply = reply;
         Recipients = recipients;
+        Transactions = transactions;
         Elapsed = elapsed;
     }
 
-    /// <summary>The server's reply to the end of data (e.g. <c>250 2.0.0 Ok: queued as ...</c>).</summary>
+    /// <summary>The server's reply to the (last accepted) end of data, e.g. <c>250 2.0.0 Ok: queued as ...</c>.</summary>
     public SmtpResponse Reply { get; }
 
-    /// <summary>Every recipient with its RCPT reply; rejected ones were not sent the message.</summary>
+    /// <summary>Every recipient, in the envelope's order, with what became of it.</summary>
     public IReadOnlyList<SmtpRecipientResult> Recipients { get; }
 
-    /// <summary>How many recipients the server accepted.</summary>
-    public int AcceptedCount => Recipients.Count(r => r.Accepted);
+    /// <summary>How many recipients the message reached.</summary>
+    public int DeliveredCount => Recipients.Count(r => r.Delivered);
 
-    /// <summary>From the first command of the transaction to the reply to its end of data.</summary>
+    /// <summary>How many mail transactions it took (more than one after LIMITS RCPTMAX or a 452 too-many-recipients).</summary>
+    public int Transactions { get; }
+
+    /// <summary>From the first command to the last end-of-data reply.</summary>
     public TimeSpan Elapsed { get; }
 }

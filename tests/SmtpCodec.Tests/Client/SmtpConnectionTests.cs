@@ -10,7 +10,7 @@ public sealed class SmtpConnectionTests
 {
     private const string PlainEhlo = "250-mx.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE 1000000\r\n250 ENHANCEDSTATUSCODES\r\n";
 
-    private static readonly SmtpConnectionOptions s_cleartext = new() { TlsMode = SmtpTlsMode.None, EhloName = "client.test" };
+    internal static readonly SmtpConnectionOptions s_cleartext = new() { TlsMode = SmtpTlsMode.None, EhloName = "client.test" };
 
     [Fact]
     public async Task GreetingEhloAndQuitOverAnInMemoryPipe()
@@ -284,7 +284,8 @@ public sealed class SmtpConnectionTests
 
             Assert.Equal(250, result.Reply.Code);
             Assert.Equal("2.0.0 Ok: queued as 343FD5003CE", result.Reply.Text);
-            Assert.Equal(1, result.AcceptedCount);
+            Assert.Equal(1, result.DeliveredCount);
+            Assert.True(result.Recipients[0].Delivered);
             Assert.Equal(550, result.Recipients[1].Reply.Code);
             await connection.QuitAsync();
         });
@@ -353,6 +354,7 @@ public sealed class SmtpConnectionTests
             SmtpReplyException error = await Assert.ThrowsAsync<SmtpReplyException>(() =>
                 connection.SendAsync(new SmtpEnvelope("you@example.com", "friend@example.com"), "hi"u8.ToArray()));
             Assert.Equal(421, error.ReplyCode);
+            Assert.Equal(SmtpPhase.Mail, error.Phase);
             Assert.True(error.IsTransient);
             Assert.False(connection.IsConnected);
         });
@@ -427,7 +429,82 @@ public sealed class SmtpConnectionTests
         Assert.DoesNotContain(server.Received, line => line.StartsWith("MAIL", StringComparison.Ordinal) || line.StartsWith("RCPT", StringComparison.Ordinal));
     }
 
-    private static async Task RunAsync(ScriptedSmtpServer server, Func<SmtpConnection, Task> client, SmtpConnectionOptions? options = null)
+    [Fact]
+    public async Task LimitsRcptMaxSplitsTheRecipientsIntoTransactionsEachWithTheContent()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250-mx.test\r\n250-PIPELINING\r\n250 LIMITS RCPTMAX=2\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Expect("RCPT TO:<a@example.com>").Expect("RCPT TO:<b@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go\r\n")
+            .ExpectContent().Send("250 2.0.0 queued as ONE\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Expect("RCPT TO:<c@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n354 go\r\n")
+            .ExpectContent().Send("250 2.0.0 queued as TWO\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        await RunAsync(server, async connection =>
+        {
+            SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com", "b@example.com", "c@example.com"), "hi"u8.ToArray());
+
+            Assert.Equal(2, result.Transactions);
+            Assert.Equal(3, result.DeliveredCount);
+            Assert.Equal("2.0.0 queued as ONE", result.Recipients[1].Reply.Text);
+            Assert.Equal("2.0.0 queued as TWO", result.Recipients[2].Reply.Text);
+            await connection.QuitAsync();
+        });
+
+        Assert.Equal(2, server.Messages.Count);
+        Assert.Equal(server.Messages[0], server.Messages[1]);
+    }
+
+    [Fact]
+    public async Task A452TooManyRecipientsMovesTheRestToAFurtherTransaction()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send(PlainEhlo)
+            .Expect("MAIL FROM:<you@example.com> SIZE=2").Expect("RCPT TO:<a@example.com>").Expect("RCPT TO:<b@example.com>").Expect("RCPT TO:<c@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n452 4.5.3 Too many recipients\r\n452 4.5.3 Too many recipients\r\n354 go\r\n")
+            .ExpectContent().Send("250 2.0.0 queued as ONE\r\n")
+            .Expect("MAIL FROM:<you@example.com> SIZE=2").Expect("RCPT TO:<b@example.com>").Expect("RCPT TO:<c@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n550 5.1.1 No such user\r\n354 go\r\n")
+            .ExpectContent().Send("250 2.0.0 queued as TWO\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        await RunAsync(server, async connection =>
+        {
+            SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com", "b@example.com", "c@example.com"), "hi"u8.ToArray());
+
+            Assert.Equal(2, result.Transactions);
+            Assert.Equal([true, true, false], result.Recipients.Select(r => r.Delivered));
+            Assert.Equal(550, result.Recipients[2].Reply.Code);
+            await connection.QuitAsync();
+        });
+    }
+
+    [Fact]
+    public async Task ARefusedMessageIsAnEndOfDataFailureFollowedByRset()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send(PlainEhlo)
+            .Expect("MAIL FROM:<you@example.com> SIZE=4").Expect("RCPT TO:<a@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n354 go\r\n")
+            .ExpectContent().Send("554 5.6.0 Message content rejected\r\n")
+            .Expect("RSET").Send("250 Ok\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        await RunAsync(server, async connection =>
+        {
+            SmtpReplyException error = await Assert.ThrowsAsync<SmtpReplyException>(() => connection.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), "spam"u8.ToArray()));
+            Assert.Equal(SmtpPhase.EndOfData, error.Phase);
+            Assert.Equal(554, error.ReplyCode);
+            await connection.QuitAsync();
+        });
+    }
+
+    internal static async Task RunAsync(ScriptedSmtpServer server, Func<SmtpConnection, Task> client, SmtpConnectionOptions? options = null)
     {
         (Stream clientStream, Stream serverStream) = DuplexStream.CreatePair();
         Task serving = server.RunAsync(serverStream);

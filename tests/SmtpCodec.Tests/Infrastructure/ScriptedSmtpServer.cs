@@ -60,6 +60,11 @@ internal sealed class ScriptedSmtpServer
         Messages.Add(content.ToArray());
     });
 
+    /// <summary>Reads the content up to CRLF "." CRLF and keeps only its length (no copies: for large messages).</summary>
+    public ScriptedSmtpServer ExpectContentCountingBytes() => Step(async s => ContentLengths.Add(await s.SkipContentAsync()));
+
+    public List<long> ContentLengths { get; } = [];
+
     public ScriptedSmtpServer StartTls() => Step(s => s.StartTlsAsync());
 
     public ScriptedSmtpServer Close() => Step(s => s.CloseAsync());
@@ -181,6 +186,36 @@ internal sealed class ScriptedSmtpServer
                 }
 
                 _end += read;
+            }
+        }
+
+        /// <summary>Skips stuffed content through its terminator; returns its length without the final ".\r\n".</summary>
+        public async Task<long> SkipContentAsync()
+        {
+            long length = 0;
+            int matched = 2; // the DATA line's CRLF counts as the terminator's leading CRLF
+            byte[] terminator = "\r\n.\r\n"u8.ToArray();
+            while (true)
+            {
+                while (_start < _end)
+                {
+                    byte b = _buffer[_start++];
+                    length++;
+                    matched = b == terminator[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+                    if (matched == terminator.Length)
+                    {
+                        return length - 3;
+                    }
+                }
+
+                _start = _end = 0;
+                int read = await _stream.ReadAsync(_buffer.AsMemory());
+                if (read == 0)
+                {
+                    throw new InvalidOperationException("the client closed the connection in the middle of the content");
+                }
+
+                _end = read;
             }
         }
 
