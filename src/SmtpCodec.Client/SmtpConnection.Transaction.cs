@@ -59,6 +59,32 @@ public sealed partial class SmtpConnection
     /// </summary>
     private async Task<SmtpSendResult> SendCoreAsync(SmtpEnvelope envelope, MessageContent content, CancellationToken cancellationToken)
     {
+        using Activity? activity = SmtpTelemetry.ActivitySource.StartActivity("smtp.send", ActivityKind.Client);
+        activity?.SetTag("smtp.recipients", envelope.Recipients.Count);
+        try
+        {
+            SmtpSendResult result = await SendTransactionsAsync(envelope, content, cancellationToken).ConfigureAwait(false);
+            SmtpTelemetry.MessagesDelivered.Add(1);
+            SmtpTelemetry.SendDuration.Record(result.Elapsed.TotalSeconds);
+            int rejected = result.Recipients.Count - result.DeliveredCount;
+            if (rejected > 0)
+            {
+                SmtpTelemetry.RecipientsRejected.Add(rejected);
+            }
+
+            activity?.SetTag("smtp.reply", result.Reply.Code);
+            return result;
+        }
+        catch (Exception e)
+        {
+            SmtpTelemetry.MessagesFailed.Add(1);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private async Task<SmtpSendResult> SendTransactionsAsync(SmtpEnvelope envelope, MessageContent content, CancellationToken cancellationToken)
+    {
         long start = Stopwatch.GetTimestamp();
         var results = new SmtpRecipientResult[envelope.Recipients.Count];
         var pending = new List<int>(Enumerable.Range(0, results.Length));

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -132,13 +133,18 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         var connection = new SmtpConnection(stream, host, options, localEndPoint);
+        using Activity? activity = SmtpTelemetry.ActivitySource.StartActivity("smtp.connect", ActivityKind.Client);
+        activity?.SetTag("server.address", host);
         try
         {
             await connection.StartAsync(cancellationToken).ConfigureAwait(false);
+            SmtpTelemetry.ConnectionsOpened.Add(1);
+            activity?.SetTag("tls.protocol.version", connection.TlsProtocol.ToString());
             return connection;
         }
-        catch
+        catch (Exception e)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
