@@ -20,18 +20,28 @@ public sealed partial class SmtpConnection
         byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            bool pendingInitial = false;
-            if (sasl.HasInitialResponse && _options.SendInitialResponseWithAuth)
+            // The initial response, computed once: sent with AUTH, or after the server's empty 334 when
+            // the options say so or when AUTH with it would pass 512 octets (RFC 4954 section 4).
+            int initialLength = sasl.HasInitialResponse ? Respond(sasl, [], ref buffer, initial: true) : -1;
+            bool pendingInitial = initialLength >= 0;
+            if (pendingInitial && _options.SendInitialResponseWithAuth)
             {
-                int length = Respond(sasl, [], ref buffer, initial: true);
-                CommandWriteResult written = default;
-                WriteCommand(SmtpPhase.Auth, (w, s) => written = SmtpCommandWriter.WriteAuth(w, s.Mechanism, s.Response.Span), (Mechanism: mechanism, Response: buffer.AsMemory(0, length)), secret: true);
-                pendingInitial = written.InitialResponseDeferred;
+                bool deferred = false;
+                WriteCommand(
+                    SmtpPhase.Auth,
+                    (w, s) =>
+                    {
+                        CommandWriteResult result = SmtpCommandWriter.WriteAuth(w, s.Mechanism, s.Response.Span);
+                        deferred = result.InitialResponseDeferred;
+                        return result;
+                    },
+                    (Mechanism: mechanism, Response: buffer.AsMemory(0, initialLength)),
+                    secret: true);
+                pendingInitial = deferred;
             }
             else
             {
                 WriteCommand(SmtpPhase.Auth, static (w, m) => SmtpCommandWriter.WriteAuth(w, m), mechanism);
-                pendingInitial = sasl.HasInitialResponse;
             }
 
             while (true)
@@ -60,7 +70,7 @@ public sealed partial class SmtpConnection
                 if (pendingInitial)
                 {
                     pendingInitial = false;
-                    responseLength = Respond(sasl, [], ref buffer, initial: true);
+                    responseLength = initialLength;
                 }
                 else
                 {

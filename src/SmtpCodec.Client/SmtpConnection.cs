@@ -219,10 +219,17 @@ public sealed partial class SmtpConnection : IAsyncDisposable
             return $"{properties.HostName}.{properties.DomainName.TrimStart('.')}";
         }
 
-        return (_localEndPoint as IPEndPoint)?.Address switch
+        // RFC 5321 section 4.1.3: "[192.0.2.1]" or "[IPv6:2001:db8::1]"; a dual-mode socket reports IPv4 as mapped IPv6.
+        IPAddress? address = (_localEndPoint as IPEndPoint)?.Address;
+        if (address is { IsIPv4MappedToIPv6: true })
+        {
+            address = address.MapToIPv4();
+        }
+
+        return address switch
         {
             { AddressFamily: AddressFamily.InterNetworkV6 } v6 => $"[IPv6:{v6}]",
-            { } v4 => $"[{(v4.IsIPv4MappedToIPv6 ? v4.MapToIPv4() : v4)}]",
+            { } v4 => $"[{v4}]",
             null => "[127.0.0.1]",
         };
     }

@@ -98,6 +98,20 @@ public sealed class SmtpConnectionAuthTests
         Assert.DoesNotContain(server.Received, l => l.StartsWith("AUTH", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ALongTokenIsSentAfterThe334WhenAuthWithItWouldPass512Octets()
+    {
+        string token = "ya29." + new string('t', 2000);
+        string response = B64($"user=you@example.com\u0001auth=Bearer {token}\u0001\u0001");
+        var server = Greeted("XOAUTH2")
+            .Expect("AUTH XOAUTH2").Send("334 \r\n")
+            .Expect(response).Send("235 2.7.0 Accepted\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        Assert.Equal(SaslMechanism.XOAuth2, await AuthenticateAsync(server, new SmtpCredentials("you@example.com", token, SaslMechanism.XOAuth2)));
+        Assert.True(response.Length > 2000);
+    }
+
     private static ScriptedSmtpServer Greeted(string mechanisms) => new ScriptedSmtpServer()
         .Send("220 mx.test ESMTP\r\n")
         .Expect("EHLO client.test").Send($"250-mx.test\r\n250 AUTH {mechanisms}\r\n");
