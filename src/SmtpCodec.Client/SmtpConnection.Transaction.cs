@@ -17,6 +17,10 @@ public sealed partial class SmtpConnection
     // Content goes into the pipe a block at a time, each flushed under the data-block timeout.
     private const int ContentBlock = 32 * 1024;
 
+    // BDAT chunk size, and how many chunks may await their replies at once when pipelining.
+    private const int ChunkSize = 64 * 1024;
+    private const int MaxChunksInFlight = 8;
+
     /// <summary>Sends a message held in memory.</summary>
     /// <param name="envelope">Sender, recipients and parameters.</param>
     /// <param name="message">The message (headers and body), line breaks in any form: they are sent as CRLF.</param>
@@ -107,7 +111,8 @@ public sealed partial class SmtpConnection
             int[] batch = pending.Take(batchLimit).ToArray();
             pending.RemoveRange(0, batch.Length);
             MailPlan plan = Plan(envelope, batch, content.Length, content.HasEightBitBytes);
-            TransactionReplies replies = await OpenTransactionAsync(plan, cancellationToken).ConfigureAwait(false);
+            bool chunking = plan.Body == BodyType.BinaryMime || (_options.UseChunking && _capabilities.Supports(EhloKeyword.Chunking));
+            TransactionReplies replies = await OpenTransactionAsync(plan, useData: !chunking, cancellationToken).ConfigureAwait(false);
             transactions++;
             _transactionCount++;
 
@@ -123,7 +128,7 @@ public sealed partial class SmtpConnection
             {
                 (refusal, refusalPhase) = (replies.Recipients[^1], SmtpPhase.Rcpt);
             }
-            else if (replies.Data.Code != 354)
+            else if (!chunking && replies.Data.Code != 354)
             {
                 (refusal, refusalPhase) = (replies.Data, SmtpPhase.Data);
             }
@@ -142,8 +147,17 @@ public sealed partial class SmtpConnection
                 continue;
             }
 
-            await content.WriteAsync(this, cancellationToken).ConfigureAwait(false);
-            SmtpResponse final = await ReadReplyAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
+            SmtpResponse final;
+            if (chunking)
+            {
+                final = await content.WriteChunksAsync(this, normalize: plan.Body != BodyType.BinaryMime, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await content.WriteAsync(this, cancellationToken).ConfigureAwait(false);
+                final = await ReadReplyAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
+            }
+
             bool sent = final.Code == 250;
             for (int i = 0; i < batch.Length; i++)
             {
@@ -181,7 +195,7 @@ public sealed partial class SmtpConnection
     }
 
     /// <summary>MAIL, RCPT and DATA, pipelined in groups when offered; every reply is read and kept.</summary>
-    private async Task<TransactionReplies> OpenTransactionAsync(MailPlan plan, CancellationToken cancellationToken)
+    private async Task<TransactionReplies> OpenTransactionAsync(MailPlan plan, bool useData, CancellationToken cancellationToken)
     {
         bool pipelining = _options.UsePipelining && _capabilities.Supports(EhloKeyword.Pipelining);
         var recipients = new SmtpResponse[plan.Recipients.Length];
@@ -205,7 +219,7 @@ public sealed partial class SmtpConnection
                 WriteCommand(SmtpPhase.Rcpt, static (w, r) => SmtpCommandWriter.WriteRcptTo(w, r.Address, r.Plan.RecipientParameters()), (Address: plan.Recipients[i], Plan: plan));
             }
 
-            if (pipelining && groupEnd == recipients.Length)
+            if (pipelining && useData && groupEnd == recipients.Length)
             {
                 WriteCommand(SmtpPhase.Data, static (w, _) => SmtpCommandWriter.WriteData(w), 0);
             }
@@ -221,6 +235,11 @@ public sealed partial class SmtpConnection
                 recipients[i] = await ReadReplyAsync(SmtpPhase.Rcpt, cancellationToken).ConfigureAwait(false);
                 ThrowIfClosing(recipients[i], SmtpPhase.Rcpt);
             }
+        }
+
+        if (!useData)
+        {
+            return new TransactionReplies(mail, recipients, default);
         }
 
         if (pipelining)
@@ -273,6 +292,106 @@ public sealed partial class SmtpConnection
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Sends the content as BDAT chunks (RFC 3030): pipelined with up to <see cref="MaxChunksInFlight"/>
+    /// replies outstanding when the server offers PIPELINING, else each chunk waits for its reply.
+    /// </summary>
+    /// <returns>The reply to the last chunk, or the first refusal.</returns>
+    private async ValueTask<SmtpResponse> WriteChunksAsync(ReadOnlySequence<byte> message, bool normalize, CancellationToken cancellationToken)
+    {
+        var chunks = new ChunkReplies(_options.UsePipelining && _capabilities.Supports(EhloKeyword.Pipelining));
+        var writer = new BdatChunkWriter(normalize);
+        ReadOnlySequence<byte> rest = message;
+        do
+        {
+            ReadOnlySequence<byte> piece = rest.Slice(0, Math.Min(rest.Length, ChunkSize));
+            rest = rest.Slice(piece.Length);
+            WriteChunk(ref writer, piece.IsSingleSegment ? piece.FirstSpan : piece.ToArray(), last: rest.IsEmpty);
+            await chunks.SentAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+        while (!rest.IsEmpty);
+
+        return await chunks.FinishAsync(this, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<SmtpResponse> WriteChunksAsync(Stream message, bool normalize, CancellationToken cancellationToken)
+    {
+        var chunks = new ChunkReplies(_options.UsePipelining && _capabilities.Supports(EhloKeyword.Pipelining));
+        var writer = new BdatChunkWriter(normalize);
+        byte[] current = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        byte[] next = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            // Read one chunk ahead: a chunk is LAST when the stream has nothing after it.
+            int length = await message.ReadAtLeastAsync(current.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                int nextLength = length < ChunkSize ? 0 : await message.ReadAtLeastAsync(next.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                WriteChunk(ref writer, current.AsSpan(0, length), last: nextLength == 0);
+                await chunks.SentAsync(this, cancellationToken).ConfigureAwait(false);
+                if (nextLength == 0)
+                {
+                    return await chunks.FinishAsync(this, cancellationToken).ConfigureAwait(false);
+                }
+
+                (current, next, length) = (next, current, nextLength);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(current);
+            ArrayPool<byte>.Shared.Return(next);
+        }
+    }
+
+    private void WriteChunk(ref BdatChunkWriter writer, ReadOnlySpan<byte> chunk, bool last)
+    {
+        writer.WriteChunk(chunk, _tap is null ? _output : _tap.Attach(_output), last).ThrowIfFailed();
+        if (_tap is not null)
+        {
+            Note(SmtpTranscriptDirection.Client, _tap.TakeFirstLine() + $" <{chunk.Length.ToString(CultureInfo.InvariantCulture)} bytes>");
+        }
+    }
+
+    /// <summary>Counts BDAT chunks sent and reads their replies, keeping the first refusal.</summary>
+    private sealed class ChunkReplies(bool pipelining)
+    {
+        private int _outstanding;
+        private SmtpResponse _result;
+
+        public async ValueTask SentAsync(SmtpConnection connection, CancellationToken cancellationToken)
+        {
+            await connection.FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+            _outstanding++;
+            int allowed = pipelining ? MaxChunksInFlight : 0;
+            while (_outstanding > allowed)
+            {
+                await ReadOneAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public async ValueTask<SmtpResponse> FinishAsync(SmtpConnection connection, CancellationToken cancellationToken)
+        {
+            while (_outstanding > 0)
+            {
+                await ReadOneAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
+            return _result;
+        }
+
+        private async ValueTask ReadOneAsync(SmtpConnection connection, CancellationToken cancellationToken)
+        {
+            SmtpResponse reply = await connection.ReadReplyAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
+            connection.ThrowIfClosing(reply, SmtpPhase.EndOfData);
+            _outstanding--;
+            if (_result.Code is 0 or 250)
+            {
+                _result = reply;
+            }
         }
     }
 
@@ -344,9 +463,9 @@ public sealed partial class SmtpConnection
             throw Needs(SmtpPhase.Mail, "8-bit content", "8BITMIME");
         }
 
-        if (body is BodyType.BinaryMime && !_capabilities.Supports(EhloKeyword.BinaryMime))
+        if (body is BodyType.BinaryMime && !_capabilities.SupportsAll(EhloExtensions.BinaryMime | EhloExtensions.Chunking))
         {
-            throw Needs(SmtpPhase.Mail, "BODY=BINARYMIME", "BINARYMIME");
+            throw Needs(SmtpPhase.Mail, "BODY=BINARYMIME", "BINARYMIME and CHUNKING (RFC 3030 section 3)");
         }
 
         bool dsn = envelope.Return != DsnReturn.None || envelope.EnvelopeId is not null || envelope.Notify != DsnNotifyFlags.None;
@@ -469,6 +588,21 @@ public sealed partial class SmtpConnection
             }
 
             return connection.WriteContentAsync(_stream, cancellationToken);
+        }
+
+        public ValueTask<SmtpResponse> WriteChunksAsync(SmtpConnection connection, bool normalize, CancellationToken cancellationToken)
+        {
+            if (_stream is null)
+            {
+                return connection.WriteChunksAsync(_sequence, normalize, cancellationToken);
+            }
+
+            if (_streamStart >= 0)
+            {
+                _stream.Position = _streamStart;
+            }
+
+            return connection.WriteChunksAsync(_stream, normalize, cancellationToken);
         }
     }
 

@@ -33,6 +33,12 @@ public sealed class SmtpConnectionOptions
     /// <summary>Use PIPELINING when the server offers it (RFC 2920).</summary>
     public bool UsePipelining { get; init; } = true;
 
+    /// <summary>
+    /// Send content with BDAT when the server offers CHUNKING (RFC 3030); DATA otherwise. BDAT is used
+    /// anyway for BODY=BINARYMIME, which needs it.
+    /// </summary>
+    public bool UseChunking { get; init; }
+
     /// <summary>Timeouts per phase.</summary>
     public SmtpTimeouts Timeouts { get; init; } = new();
 

@@ -35,6 +35,16 @@ internal sealed class WireTap : IBufferWriter<byte>
 
     public Span<byte> GetSpan(int sizeHint = 0) => (_lastMemory = _inner.GetMemory(sizeHint)).Span;
 
+    /// <summary>The first line written (a BDAT command before its raw chunk); the rest is dropped.</summary>
+    public string TakeFirstLine()
+    {
+        ReadOnlySpan<byte> written = _copy.WrittenSpan;
+        int end = written.IndexOf("\r\n"u8);
+        string line = Encoding.UTF8.GetString(end < 0 ? written : written[..end]);
+        _copy.ResetWrittenCount();
+        return line;
+    }
+
     /// <summary>The complete lines written so far, without their line ends; a partial last line stays.</summary>
     public IReadOnlyList<string> TakeLines()
     {

@@ -65,6 +65,22 @@ internal sealed class ScriptedSmtpServer
 
     public List<long> ContentLengths { get; } = [];
 
+    /// <summary>Reads a "BDAT n [LAST]" line and its n raw bytes; keeps the bytes (appended to the current message).</summary>
+    public ScriptedSmtpServer ExpectChunk(bool last) => Step(async s =>
+    {
+        string line = await s.ReadLineAsync();
+        string[] words = line.Split(' ');
+        if (words.Length != (last ? 3 : 2) || words[0] != "BDAT" || (last && words[2] != "LAST"))
+        {
+            throw new InvalidOperationException($"expected BDAT n{(last ? " LAST" : "")}, got '{line}'");
+        }
+
+        byte[] chunk = await s.ReadExactlyAsync(int.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture));
+        Chunks.Add(chunk);
+    });
+
+    public List<byte[]> Chunks { get; } = [];
+
     public ScriptedSmtpServer StartTls() => Step(s => s.StartTlsAsync());
 
     public ScriptedSmtpServer Close() => Step(s => s.CloseAsync());
@@ -187,6 +203,31 @@ internal sealed class ScriptedSmtpServer
 
                 _end += read;
             }
+        }
+
+        public async Task<byte[]> ReadExactlyAsync(int count)
+        {
+            byte[] result = new byte[count];
+            int filled = 0;
+            while (filled < count)
+            {
+                if (_start == _end)
+                {
+                    _start = 0;
+                    _end = await _stream.ReadAsync(_buffer.AsMemory());
+                    if (_end == 0)
+                    {
+                        throw new InvalidOperationException("the client closed the connection in the middle of a chunk");
+                    }
+                }
+
+                int n = Math.Min(count - filled, _end - _start);
+                Array.Copy(_buffer, _start, result, filled, n);
+                _start += n;
+                filled += n;
+            }
+
+            return result;
         }
 
         /// <summary>Skips stuffed content through its terminator; returns its length without the final ".\r\n".</summary>
