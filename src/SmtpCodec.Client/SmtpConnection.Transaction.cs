@@ -56,6 +56,20 @@ public sealed partial class SmtpConnection
         return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
     }
 
+    /// <summary>Sends a message read from a pipe to its completion, with bounded memory whatever its size.</summary>
+    /// <param name="envelope">Sender, recipients and parameters; set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit.</param>
+    /// <param name="message">The message; read until the writer completes. It cannot be read twice, so
+    /// recipients that need a further transaction (RCPTMAX, 452) fail with a clear reason.</param>
+    /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
+    /// <returns>The server's reply and what became of each recipient.</returns>
+    /// <exception cref="SmtpReplyException">No recipient got the message: the last refusal.</exception>
+    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, System.IO.Pipelines.PipeReader message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(message);
+        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
+    }
+
     /// <summary>
     /// One or more transactions until every recipient is settled: LIMITS RCPTMAX caps each one
     /// (RFC 9422 section 4.2), and recipients refused with 452 (too many recipients, RFC 5321 section
@@ -100,7 +114,7 @@ public sealed partial class SmtpConnection
         {
             if (transactions > 0 && !content.CanRepeat)
             {
-                throw new SmtpException(SmtpPhase.Mail, $"{pending.Count} recipient(s) need a further transaction (RCPTMAX or 452) and the message stream cannot be read again: pass a seekable stream or the message in memory.", isTransient: false);
+                throw new SmtpException(SmtpPhase.Mail, $"{pending.Count} recipient(s) need a further transaction (RCPTMAX or 452) and the message cannot be read again from a pipe or an unseekable stream: pass a seekable stream or the message in memory.", isTransient: false);
             }
 
             if (_capabilities.MailMax is { } mailMax && (ulong)_transactionCount >= mailMax)
@@ -273,6 +287,64 @@ public sealed partial class SmtpConnection
         await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
     }
 
+    private async ValueTask WriteContentAsync(System.IO.Pipelines.PipeReader message, CancellationToken cancellationToken)
+    {
+        var stuffer = new DotStuffer(rejectLongLines: false);
+        while (true)
+        {
+            System.IO.Pipelines.ReadResult read = await message.ReadAsync(cancellationToken).ConfigureAwait(false);
+            foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+            {
+                StuffBlock(ref stuffer, segment.Span, isFinalBlock: false);
+            }
+
+            message.AdvanceTo(read.Buffer.End);
+            await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                break;
+            }
+        }
+
+        StuffBlock(ref stuffer, [], isFinalBlock: true);
+        await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<SmtpResponse> WriteChunksAsync(System.IO.Pipelines.PipeReader message, bool normalize, CancellationToken cancellationToken)
+    {
+        var chunks = new ChunkReplies(_options.UsePipelining && _capabilities.Supports(EhloKeyword.Pipelining));
+        var writer = new BdatChunkWriter(normalize);
+        while (true)
+        {
+            System.IO.Pipelines.ReadResult read = await message.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = read.Buffer;
+            bool completed = read.IsCompleted || read.IsCanceled;
+
+            // A chunk is LAST only when the writer has completed and nothing follows it.
+            while (buffer.Length > ChunkSize || (completed && !buffer.IsEmpty))
+            {
+                ReadOnlySequence<byte> piece = buffer.Slice(0, Math.Min(buffer.Length, ChunkSize));
+                buffer = buffer.Slice(piece.Length);
+                WriteChunk(ref writer, piece.IsSingleSegment ? piece.FirstSpan : piece.ToArray(), last: completed && buffer.IsEmpty);
+                await chunks.SentAsync(this, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (completed)
+            {
+                if (chunks.Sent == 0)
+                {
+                    WriteChunk(ref writer, [], last: true);
+                    await chunks.SentAsync(this, cancellationToken).ConfigureAwait(false);
+                }
+
+                message.AdvanceTo(buffer.End);
+                return await chunks.FinishAsync(this, cancellationToken).ConfigureAwait(false);
+            }
+
+            message.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
     private async ValueTask WriteContentAsync(Stream message, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ContentBlock);
@@ -362,10 +434,13 @@ public sealed partial class SmtpConnection
         private int _outstanding;
         private SmtpResponse _result;
 
+        public int Sent { get; private set; }
+
         public async ValueTask SentAsync(SmtpConnection connection, CancellationToken cancellationToken)
         {
             await connection.FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
             _outstanding++;
+            Sent++;
             int allowed = pipelining ? MaxChunksInFlight : 0;
             while (_outstanding > allowed)
             {
@@ -551,6 +626,7 @@ public sealed partial class SmtpConnection
     {
         private readonly ReadOnlySequence<byte> _sequence;
         private readonly Stream? _stream;
+        private readonly System.IO.Pipelines.PipeReader? _pipe;
         private readonly long _streamStart;
 
         public MessageContent(ReadOnlySequence<byte> sequence)
@@ -558,6 +634,13 @@ public sealed partial class SmtpConnection
             _sequence = sequence;
             Length = sequence.Length;
             HasEightBitBytes = SmtpConnection.HasEightBitBytes(sequence);
+        }
+
+        public MessageContent(System.IO.Pipelines.PipeReader pipe)
+        {
+            _pipe = pipe;
+            _streamStart = -1;
+            Length = -1;
         }
 
         public MessageContent(Stream stream)
@@ -573,10 +656,15 @@ public sealed partial class SmtpConnection
         /// <summary>Whether the content has bytes above 0x7F (never known for a stream: declare BODY instead).</summary>
         public bool HasEightBitBytes { get; }
 
-        public bool CanRepeat => _stream is null || _streamStart >= 0;
+        public bool CanRepeat => _pipe is null && (_stream is null || _streamStart >= 0);
 
         public ValueTask WriteAsync(SmtpConnection connection, CancellationToken cancellationToken)
         {
+            if (_pipe is not null)
+            {
+                return connection.WriteContentAsync(_pipe, cancellationToken);
+            }
+
             if (_stream is null)
             {
                 return connection.WriteContentAsync(_sequence, cancellationToken);
@@ -592,6 +680,11 @@ public sealed partial class SmtpConnection
 
         public ValueTask<SmtpResponse> WriteChunksAsync(SmtpConnection connection, bool normalize, CancellationToken cancellationToken)
         {
+            if (_pipe is not null)
+            {
+                return connection.WriteChunksAsync(_pipe, normalize, cancellationToken);
+            }
+
             if (_stream is null)
             {
                 return connection.WriteChunksAsync(_sequence, normalize, cancellationToken);

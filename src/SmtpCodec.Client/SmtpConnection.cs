@@ -285,8 +285,20 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         }
 
         _disposed = true;
-        await _input.CompleteAsync().ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
+
+        // Completing the writer flushes what it buffered, unless completed with an error: a broken
+        // connection gets one, so that closing never writes to (or throws from) a dead stream.
+        Exception? failure = _broken ? new IOException("The SMTP connection was closed after a failure.") : null;
+        try
+        {
+            await _input.CompleteAsync(failure).ConfigureAwait(false);
+            await _output.CompleteAsync(failure).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The peer is gone; there is nothing left to flush to.
+        }
+
         await _stream.DisposeAsync().ConfigureAwait(false);
         if (!ReferenceEquals(_stream, _transport))
         {

@@ -81,6 +81,9 @@ internal sealed class ScriptedSmtpServer
 
     public List<byte[]> Chunks { get; } = [];
 
+    /// <summary>Stops reading and writing until <paramref name="release"/> completes (a server that hangs).</summary>
+    public ScriptedSmtpServer Stall(Task release) => Step(_ => release);
+
     public ScriptedSmtpServer StartTls() => Step(s => s.StartTlsAsync());
 
     public ScriptedSmtpServer Close() => Step(s => s.CloseAsync());

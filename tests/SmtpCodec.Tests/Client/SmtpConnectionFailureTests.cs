@@ -1,0 +1,189 @@
+using System.IO.Pipelines;
+using System.Text;
+using SmtpCodec.Client;
+using SmtpCodec.Tests.Infrastructure;
+
+namespace SmtpCodec.Tests.Client;
+
+/// <summary>Timeouts at every phase, 421 at every step, the server closing mid-DATA, content from a pipe.</summary>
+public sealed class SmtpConnectionFailureTests
+{
+    private static readonly TimeSpan s_short = TimeSpan.FromMilliseconds(300);
+    private static readonly string[] s_pieces = ["Subject: piped\r", "\n\r\n.first", " line\n", "last"];
+
+    public static TheoryData<SmtpPhase> StallPhases() => new() { SmtpPhase.Ehlo, SmtpPhase.Mail, SmtpPhase.Rcpt, SmtpPhase.Data, SmtpPhase.EndOfData };
+
+    [Theory]
+    [MemberData(nameof(StallPhases))]
+    public async Task AServerThatStopsAnsweringTimesOutInThatPhase(SmtpPhase phase)
+    {
+        var server = new ScriptedSmtpServer().Send("220 mx.test ESMTP\r\n").Expect("EHLO client.test");
+        if (phase != SmtpPhase.Ehlo)
+        {
+            server.Send("250 mx.test\r\n").Expect("MAIL FROM:<you@example.com>");
+        }
+
+        if (phase is SmtpPhase.Rcpt or SmtpPhase.Data or SmtpPhase.EndOfData)
+        {
+            server.Send("250 Ok\r\n").Expect("RCPT TO:<a@example.com>");
+        }
+
+        if (phase is SmtpPhase.Data or SmtpPhase.EndOfData)
+        {
+            server.Send("250 Ok\r\n").Expect("DATA");
+        }
+
+        if (phase is SmtpPhase.EndOfData)
+        {
+            server.Send("354 go\r\n").ExpectContent();
+        }
+
+        server.ExpectClose();
+        var options = new SmtpConnectionOptions
+        {
+            TlsMode = SmtpTlsMode.None,
+            EhloName = "client.test",
+            Timeouts = new SmtpTimeouts { Command = s_short, MailRcpt = s_short, Data = s_short, EndOfData = s_short },
+        };
+
+        SmtpTimeoutException error = await Assert.ThrowsAsync<SmtpTimeoutException>(() => RunAsync(server, options, async c =>
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), "hi"u8.ToArray())));
+
+        Assert.Equal(phase, error.Phase);
+        Assert.Equal(s_short, error.Timeout);
+        Assert.True(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task AServerThatStopsReadingTheContentTimesOutInTheDataBlockPhase()
+    {
+        var release = new TaskCompletionSource();
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250 mx.test\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
+            .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
+            .Expect("DATA").Send("354 go\r\n")
+            .Stall(release.Task);
+        var options = new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "client.test", Timeouts = new SmtpTimeouts { DataBlock = s_short } };
+
+        SmtpTimeoutException error = await Assert.ThrowsAsync<SmtpTimeoutException>(() => RunAsync(server, options, async c =>
+        {
+            try
+            {
+                await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), new byte[4 * 1024 * 1024]);
+            }
+            finally
+            {
+                release.SetResult();
+            }
+        }));
+
+        Assert.Equal(SmtpPhase.DataBlock, error.Phase);
+    }
+
+    public static TheoryData<SmtpPhase> ClosingPhases() => new() { SmtpPhase.Greeting, SmtpPhase.Ehlo, SmtpPhase.Mail, SmtpPhase.Rcpt, SmtpPhase.Data, SmtpPhase.EndOfData };
+
+    [Theory]
+    [MemberData(nameof(ClosingPhases))]
+    public async Task A421AtEveryStepClosesTheConnectionAsATransientFailureOfThatPhase(SmtpPhase phase)
+    {
+        const string closing = "421 4.3.2 Service shutting down\r\n";
+        var server = new ScriptedSmtpServer();
+        if (phase == SmtpPhase.Greeting)
+        {
+            server.Send(closing);
+        }
+        else
+        {
+            server.Send("220 mx.test ESMTP\r\n").Expect("EHLO client.test").Send(phase == SmtpPhase.Ehlo ? closing : "250 mx.test\r\n");
+            if (phase != SmtpPhase.Ehlo)
+            {
+                server.Expect("MAIL FROM:<you@example.com>").Send(phase == SmtpPhase.Mail ? closing : "250 Ok\r\n");
+            }
+
+            if (phase is SmtpPhase.Rcpt or SmtpPhase.Data or SmtpPhase.EndOfData)
+            {
+                server.Expect("RCPT TO:<a@example.com>").Send(phase == SmtpPhase.Rcpt ? closing : "250 Ok\r\n");
+            }
+
+            if (phase is SmtpPhase.Data or SmtpPhase.EndOfData)
+            {
+                server.Expect("DATA").Send(phase == SmtpPhase.Data ? closing : "354 go\r\n");
+            }
+
+            if (phase is SmtpPhase.EndOfData)
+            {
+                server.ExpectContent().Send(closing);
+            }
+        }
+
+        server.ExpectClose();
+        SmtpConnection? connection = null;
+        SmtpReplyException error = await Assert.ThrowsAsync<SmtpReplyException>(() => RunAsync(server, null, async c =>
+        {
+            connection = c;
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), "hi"u8.ToArray());
+        }));
+
+        Assert.Equal(421, error.ReplyCode);
+        Assert.Equal(phase, error.Phase);
+        Assert.True(error.IsTransient);
+        Assert.False(connection?.IsConnected ?? false);
+    }
+
+    [Fact]
+    public async Task TheServerClosingMidDataIsATransientFailure()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250 mx.test\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
+            .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
+            .Expect("DATA").Send("354 go\r\n")
+            .Close();
+
+        SmtpException error = await Assert.ThrowsAnyAsync<SmtpException>(() => RunAsync(server, null, async c =>
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), new byte[1024 * 1024])));
+
+        Assert.True(error.IsTransient);
+        Assert.True(error.Phase is SmtpPhase.DataBlock or SmtpPhase.EndOfData, $"phase {error.Phase}");
+    }
+
+    [Fact]
+    public async Task ContentFromAPipeIsStuffedAsItArrives()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250 mx.test\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
+            .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
+            .Expect("DATA").Send("354 go\r\n")
+            .ExpectContent().Send("250 2.0.0 queued\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+        var pipe = new Pipe();
+        Task producer = Task.Run(async () =>
+        {
+            foreach (string piece in s_pieces)
+            {
+                await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes(piece));
+                await Task.Delay(10);
+            }
+
+            await pipe.Writer.CompleteAsync();
+        });
+
+        await RunAsync(server, null, async c =>
+        {
+            SmtpSendResult result = await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), pipe.Reader);
+            Assert.Equal(250, result.Reply.Code);
+            await c.QuitAsync();
+        });
+        await producer;
+
+        Assert.Equal("Subject: piped\r\n\r\n..first line\r\nlast\r\n", Encoding.ASCII.GetString(server.Messages.Single()));
+    }
+
+    private static Task RunAsync(ScriptedSmtpServer server, SmtpConnectionOptions? options, Func<SmtpConnection, Task> client) =>
+        SmtpConnectionTests.RunAsync(server, client, options ?? new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "client.test" });
+}
