@@ -104,6 +104,7 @@ public sealed partial class SmtpConnection
     private async Task<SmtpSendResult> SendTransactionsAsync(SmtpEnvelope envelope, MessageContent content, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
+        LastSendProgress = SendProgress.None;
         var results = new SmtpRecipientResult[envelope.Recipients.Count];
         var pending = new List<int>(Enumerable.Range(0, results.Length));
         int batchLimit = _capabilities.RcptMax is > 0 and var max ? (int)Math.Min(max, int.MaxValue) : int.MaxValue;
@@ -191,6 +192,7 @@ public sealed partial class SmtpConnection
             if (sent)
             {
                 delivered = final;
+                LastSendProgress = SendProgress.Delivered;
             }
             else
             {
@@ -421,6 +423,11 @@ public sealed partial class SmtpConnection
 
     private void WriteChunk(ref BdatChunkWriter writer, ReadOnlySpan<byte> chunk, bool last)
     {
+        if (last && LastSendProgress == SendProgress.None)
+        {
+            LastSendProgress = SendProgress.EndOfDataWritten;
+        }
+
         writer.WriteChunk(chunk, _tap is null ? _output : _tap.Attach(_output), last).ThrowIfFailed();
         if (_tap is not null)
         {
@@ -470,8 +477,13 @@ public sealed partial class SmtpConnection
         }
     }
 
-    private void StuffBlock(ref DotStuffer stuffer, ReadOnlySpan<byte> block, bool isFinalBlock)
+    private void StuffBlock(ref DotStuffer stuffer, ReadOnlySpan<byte> block, bool isFinalBlock, bool abandoning = false)
     {
+        if (isFinalBlock && !abandoning && LastSendProgress == SendProgress.None)
+        {
+            LastSendProgress = SendProgress.EndOfDataWritten;
+        }
+
         stuffer.Stuff(block, _tap is null ? _output : _tap.Attach(_output, keepPartialLine: true), isFinalBlock);
         if (_tap is not null)
         {
@@ -488,7 +500,7 @@ public sealed partial class SmtpConnection
         if (data.Code == 354)
         {
             var stuffer = new DotStuffer(rejectLongLines: false);
-            StuffBlock(ref stuffer, [], isFinalBlock: true);
+            StuffBlock(ref stuffer, [], isFinalBlock: true, abandoning: true);
             SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
             ThrowIfClosing(reply, SmtpPhase.EndOfData);
         }
@@ -616,6 +628,22 @@ public sealed partial class SmtpConnection
         }
 
         return false;
+    }
+
+    /// <summary>How far the last <c>SendAsync</c> got; after a failure it tells whether sending again is safe.</summary>
+    internal SendProgress LastSendProgress { get; private set; }
+
+    /// <summary>How far a send got before it ended.</summary>
+    internal enum SendProgress
+    {
+        /// <summary>No end of data was written: the server cannot have accepted the message.</summary>
+        None,
+
+        /// <summary>An end of data (terminator or BDAT LAST) was written: the server may have accepted it.</summary>
+        EndOfDataWritten,
+
+        /// <summary>A transaction was accepted: some recipients have the message.</summary>
+        Delivered,
     }
 
     /// <summary>The replies to MAIL, each RCPT and DATA (default when not sent).</summary>

@@ -1,0 +1,80 @@
+using System.Threading.Tasks.Sources;
+
+namespace SmtpCodec.Client;
+
+/// <summary>
+/// One submitted message and the completion its caller awaits: a pooled <see cref="IValueTaskSource{T}"/>,
+/// so that a steady stream of messages allocates no task per message.
+/// </summary>
+internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
+{
+    private const int Waiting = 0;
+    private const int Taken = 1;
+    private const int Cancelled = 2;
+
+    private readonly SmtpSender _owner;
+    private ManualResetValueTaskSourceCore<SmtpDelivery> _core;
+    private CancellationTokenRegistration _registration;
+    private int _state;
+
+    public DeliveryOperation(SmtpSender owner)
+    {
+        _owner = owner;
+        _core.RunContinuationsAsynchronously = true;
+    }
+
+    public SmtpEnvelope Envelope { get; private set; } = null!;
+
+    public ReadOnlyMemory<byte> Message { get; private set; }
+
+    public short Version => _core.Version;
+
+    public void Prepare(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        Envelope = envelope;
+        Message = message;
+        _state = Waiting;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(static state => ((DeliveryOperation)state!).CancelIfWaiting(), this);
+        }
+    }
+
+    /// <summary>A worker takes the message; false when the caller cancelled it first.</summary>
+    public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Waiting) == Waiting;
+
+    public void Complete(SmtpDelivery delivery)
+    {
+        _registration.Dispose();
+        _core.SetResult(delivery);
+    }
+
+    public SmtpDelivery GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            _core.Reset();
+            Envelope = null!;
+            Message = default;
+            _registration = default;
+            _owner.Return(this);
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    private void CancelIfWaiting()
+    {
+        if (Interlocked.CompareExchange(ref _state, Cancelled, Waiting) == Waiting)
+        {
+            _core.SetResult(new SmtpDelivery(SmtpFailureReason.Cancelled, default, 0, "The caller cancelled the message before it was sent."));
+        }
+    }
+}
