@@ -8,6 +8,7 @@ public sealed class ReadmeStaysTrueTests
     [Theory]
     [InlineData("## Reading replies", "ReadmeReplyExampleTests.cs")]
     [InlineData("## Writing commands, DATA, BDAT and SASL", "ReadmeCodecExampleTests.cs")]
+    [InlineData("## Sending mail", "ReadmeClientExampleTests.cs")]
     public void TheReadmeExampleIsTheTestedCode(string heading, string testFile)
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
