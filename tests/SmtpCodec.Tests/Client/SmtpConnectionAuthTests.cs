@@ -44,6 +44,24 @@ public sealed class SmtpConnectionAuthTests
     }
 
     [Fact]
+    public async Task OAuthBearerSendsTheRfc7628InitialResponse()
+    {
+        string? decoded = null;
+        var server = Greeted("OAUTHBEARER")
+            .Respond(line =>
+            {
+                decoded = Encoding.UTF8.GetString(Convert.FromBase64String(line["AUTH OAUTHBEARER ".Length..]));
+                return "235 2.7.0 Accepted\r\n";
+            })
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        Assert.Equal(SaslMechanism.OAuthBearer, await AuthenticateAsync(server, new SmtpCredentials("you@example.com", "ya29.token", SaslMechanism.OAuthBearer)));
+        Assert.NotNull(decoded);
+        Assert.StartsWith("n,a=you@example.com,", decoded, StringComparison.Ordinal);
+        Assert.EndsWith("\u0001auth=Bearer ya29.token\u0001\u0001", decoded, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnXOAuth2ErrorChallengeGetsAnEmptyLineThenTheFailure()
     {
         var server = Greeted("XOAUTH2")
