@@ -214,19 +214,30 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         }
 
         IPGlobalProperties properties = IPGlobalProperties.GetIPGlobalProperties();
-        if (!string.IsNullOrEmpty(properties.DomainName) && !string.IsNullOrEmpty(properties.HostName))
+        return DefaultEhloName(properties.HostName, properties.DomainName, (_localEndPoint as IPEndPoint)?.Address);
+    }
+
+    /// <summary>
+    /// The machine's FQDN when it has a DNS one; otherwise the local address as a literal, since strict
+    /// servers refuse a bare host name and an mDNS ".local" or NIS "(none)" domain is no DNS name.
+    /// </summary>
+    internal static string DefaultEhloName(string hostName, string domainName, IPAddress? localAddress)
+    {
+        string fqdn = hostName.Contains('.', StringComparison.Ordinal) || string.IsNullOrEmpty(domainName)
+            ? hostName
+            : $"{hostName}.{domainName.TrimStart('.')}";
+        if (fqdn.Contains('.', StringComparison.Ordinal) && Uri.CheckHostName(fqdn) == UriHostNameType.Dns && !fqdn.EndsWith(".local", StringComparison.OrdinalIgnoreCase))
         {
-            return $"{properties.HostName}.{properties.DomainName.TrimStart('.')}";
+            return fqdn;
         }
 
         // RFC 5321 section 4.1.3: "[192.0.2.1]" or "[IPv6:2001:db8::1]"; a dual-mode socket reports IPv4 as mapped IPv6.
-        IPAddress? address = (_localEndPoint as IPEndPoint)?.Address;
-        if (address is { IsIPv4MappedToIPv6: true })
+        if (localAddress is { IsIPv4MappedToIPv6: true })
         {
-            address = address.MapToIPv4();
+            localAddress = localAddress.MapToIPv4();
         }
 
-        return address switch
+        return localAddress switch
         {
             { AddressFamily: AddressFamily.InterNetworkV6 } v6 => $"[IPv6:{v6}]",
             { } v4 => $"[{v4}]",

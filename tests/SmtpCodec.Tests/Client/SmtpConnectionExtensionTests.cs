@@ -147,6 +147,18 @@ public sealed class SmtpConnectionExtensionTests
         Assert.True(name == "[127.0.0.1]" || (name.Contains('.', StringComparison.Ordinal) && !name.StartsWith('[')), $"EHLO {name} is neither an FQDN nor an address literal");
     }
 
+    [Theory]
+    [InlineData("mx", "example.com", "127.0.0.1", "mx.example.com")]
+    [InlineData("mx.example.org", "", "127.0.0.1", "mx.example.org")]
+    [InlineData("vm", "", "192.0.2.7", "[192.0.2.7]")]
+    [InlineData("vm", "(none)", "192.0.2.7", "[192.0.2.7]")]
+    [InlineData("laptop", "local", "192.0.2.7", "[192.0.2.7]")]
+    [InlineData("vm", "", "::ffff:192.0.2.7", "[192.0.2.7]")]
+    [InlineData("vm", "", "2001:db8::1", "[IPv6:2001:db8::1]")]
+    [InlineData("vm", "", null, "[127.0.0.1]")]
+    public void TheDefaultEhloNameIsADnsFqdnElseAnAddressLiteral(string host, string domain, string? address, string expected) =>
+        Assert.Equal(expected, SmtpConnection.DefaultEhloName(host, domain, address is null ? null : System.Net.IPAddress.Parse(address)));
+
     private static ScriptedSmtpServer Session(string ehlo) => new ScriptedSmtpServer()
         .Send("220 mx.test ESMTP\r\n")
         .Expect("EHLO client.test").Send(ehlo);
