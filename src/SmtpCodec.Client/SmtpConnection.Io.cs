@@ -35,11 +35,10 @@ public sealed partial class SmtpConnection
     {
         EnsureUsable(phase);
         TimeSpan timeout = _options.Timeouts.For(phase == SmtpPhase.EndOfData ? SmtpPhase.DataBlock : phase);
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
+        CancellationToken token = StartTimer(timeout, cancellationToken, out CancellationTokenRegistration link);
         try
         {
-            FlushResult result = await _output.FlushAsync(timer.Token).ConfigureAwait(false);
+            FlushResult result = await _output.FlushAsync(token).ConfigureAwait(false);
             if (result.IsCompleted)
             {
                 throw Broken(new SmtpProtocolException(phase, "The server closed the connection while commands were being sent.", isTransient: true));
@@ -57,6 +56,10 @@ public sealed partial class SmtpConnection
         {
             throw Broken(new SmtpProtocolException(phase, $"The connection failed while sending: {e.Message}", isTransient: true, e));
         }
+        finally
+        {
+            StopTimer(link);
+        }
     }
 
     /// <summary>Reads one reply (with the phase's timeout); after EHLO its capabilities are kept.</summary>
@@ -64,13 +67,12 @@ public sealed partial class SmtpConnection
     {
         EnsureUsable(phase);
         TimeSpan timeout = _options.Timeouts.For(phase);
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
+        CancellationToken token = StartTimer(timeout, cancellationToken, out CancellationTokenRegistration link);
         try
         {
             while (true)
             {
-                ReadResult read = await _input.ReadAsync(timer.Token).ConfigureAwait(false);
+                ReadResult read = await _input.ReadAsync(token).ConfigureAwait(false);
                 if (TryTakeReply(read, phase, readCapabilities, out SmtpResponse response))
                 {
                     if (response.Code == 421)
@@ -95,6 +97,35 @@ public sealed partial class SmtpConnection
         {
             throw Broken(new SmtpProtocolException(phase, $"The connection failed while reading a reply: {e.Message}", isTransient: true, e));
         }
+        finally
+        {
+            StopTimer(link);
+        }
+    }
+
+    /// <summary>
+    /// Arms the connection's one reusable timer for a phase (no timer or token source per operation) and
+    /// links the caller's token to it while the operation runs.
+    /// </summary>
+    private CancellationToken StartTimer(TimeSpan timeout, CancellationToken cancellationToken, out CancellationTokenRegistration link)
+    {
+        if (!_timer.TryReset())
+        {
+            _timer.Dispose();
+            _timer = new CancellationTokenSource();
+        }
+
+        _timer.CancelAfter(timeout);
+        link = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _timer)
+            : default;
+        return _timer.Token;
+    }
+
+    private void StopTimer(CancellationTokenRegistration link)
+    {
+        link.Dispose();
+        _timer.CancelAfter(Timeout.InfiniteTimeSpan);
     }
 
     private bool TryTakeReply(in ReadResult read, SmtpPhase phase, bool readCapabilities, out SmtpResponse response)

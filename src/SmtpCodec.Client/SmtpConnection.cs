@@ -32,6 +32,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private PipeReader _input;
     private PipeWriter _output;
     private SmtpReplyReaderState _replyState;
+    private CancellationTokenSource _timer = new();
     private bool _broken;
     private int _transactionCount;
     private bool _disposed;
@@ -315,6 +316,8 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         {
             await _transport.DisposeAsync().ConfigureAwait(false);
         }
+
+        _timer.Dispose();
     }
 
     private static (PipeReader Input, PipeWriter Output) CreatePipes(Stream stream) =>

@@ -74,6 +74,11 @@ public readonly ref struct SmtpReply
     /// <returns>The text of the reply.</returns>
     public string GetText()
     {
+        if (LineCount == 1)
+        {
+            return FirstLine.GetString();
+        }
+
         var text = new StringBuilder();
         foreach (SmtpReplyLine line in GetLines())
         {
