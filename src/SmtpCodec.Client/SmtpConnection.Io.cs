@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using SmtpCodec.Commands;
 using SmtpCodec.Protocol;
 using SmtpCodec.Replies;
@@ -25,12 +26,14 @@ public sealed partial class SmtpConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<SmtpResponse> FlushAndReadAsync(SmtpPhase phase, CancellationToken cancellationToken, bool readCapabilities = false)
     {
         await FlushAsync(phase, cancellationToken).ConfigureAwait(false);
         return await ReadReplyAsync(phase, cancellationToken, readCapabilities).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync(SmtpPhase phase, CancellationToken cancellationToken)
     {
         EnsureUsable(phase);
@@ -63,6 +66,7 @@ public sealed partial class SmtpConnection
     }
 
     /// <summary>Reads one reply (with the phase's timeout); after EHLO its capabilities are kept.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<SmtpResponse> ReadReplyAsync(SmtpPhase phase, CancellationToken cancellationToken, bool readCapabilities = false)
     {
         EnsureUsable(phase);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using SmtpCodec.Commands;
 using SmtpCodec.Data;
 using SmtpCodec.Protocol;
@@ -106,7 +107,12 @@ public sealed partial class SmtpConnection
         long start = Stopwatch.GetTimestamp();
         LastSendProgress = SendProgress.None;
         var results = new SmtpRecipientResult[envelope.Recipients.Count];
-        var pending = new List<int>(Enumerable.Range(0, results.Length));
+        var pending = new List<int>(results.Length);
+        for (int i = 0; i < results.Length; i++)
+        {
+            pending.Add(i);
+        }
+
         int batchLimit = _capabilities.RcptMax is > 0 and var max ? (int)Math.Min(max, int.MaxValue) : int.MaxValue;
         SmtpResponse delivered = default;
         SmtpPhase lastFailurePhase = SmtpPhase.Rcpt;
@@ -123,7 +129,8 @@ public sealed partial class SmtpConnection
                 throw new SmtpException(SmtpPhase.Mail, $"The server allows {mailMax} transactions per connection (LIMITS MAILMAX) and they are used: send the rest on a new connection.", isTransient: true);
             }
 
-            int[] batch = pending.Take(batchLimit).ToArray();
+            int[] batch = new int[Math.Min(pending.Count, batchLimit)];
+            pending.CopyTo(0, batch, 0, batch.Length);
             pending.RemoveRange(0, batch.Length);
             MailPlan plan = Plan(envelope, batch, content.Length, content.HasEightBitBytes);
             bool chunking = plan.Body == BodyType.BinaryMime || (_options.UseChunking && _capabilities.Supports(EhloKeyword.Chunking));
@@ -131,8 +138,8 @@ public sealed partial class SmtpConnection
             transactions++;
             _transactionCount++;
 
-            int accepted = replies.Recipients.Count(r => r.Code is 250 or 251);
-            var deferred = new List<int>();
+            int accepted = CountAccepted(replies.Recipients);
+            List<int>? deferred = null;
             SmtpResponse refusal = default;
             SmtpPhase refusalPhase = SmtpPhase.Rcpt;
             if (replies.Mail.Code != 250)
@@ -180,7 +187,7 @@ public sealed partial class SmtpConnection
                 if (rcpt.Code == 452 && sent)
                 {
                     // RFC 5321 section 4.5.3.1.10: not a failure, only "not in this transaction".
-                    deferred.Add(batch[i]);
+                    (deferred ??= []).Add(batch[i]);
                     continue;
                 }
 
@@ -188,7 +195,11 @@ public sealed partial class SmtpConnection
                 results[batch[i]] = new SmtpRecipientResult(envelope.Recipients[batch[i]], ok ? final : rcpt, ok && sent);
             }
 
-            pending.InsertRange(0, deferred);
+            if (deferred is not null)
+            {
+                pending.InsertRange(0, deferred);
+            }
+
             if (sent)
             {
                 delivered = final;
@@ -211,7 +222,8 @@ public sealed partial class SmtpConnection
     }
 
     /// <summary>MAIL, RCPT and DATA, pipelined in groups when offered; every reply is read and kept.</summary>
-    private async Task<TransactionReplies> OpenTransactionAsync(MailPlan plan, bool useData, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TransactionReplies> OpenTransactionAsync(MailPlan plan, bool useData, CancellationToken cancellationToken)
     {
         bool pipelining = _options.UsePipelining && _capabilities.Supports(EhloKeyword.Pipelining);
         var recipients = new SmtpResponse[plan.Recipients.Length];
@@ -263,7 +275,7 @@ public sealed partial class SmtpConnection
             return new TransactionReplies(mail, recipients, await ReadReplyAsync(SmtpPhase.Data, cancellationToken).ConfigureAwait(false));
         }
 
-        if (!recipients.Any(r => r.Code is 250 or 251))
+        if (CountAccepted(recipients) == 0)
         {
             return new TransactionReplies(mail, recipients, default);
         }
@@ -272,7 +284,22 @@ public sealed partial class SmtpConnection
         return new TransactionReplies(mail, recipients, await FlushAndReadAsync(SmtpPhase.Data, cancellationToken).ConfigureAwait(false));
     }
 
+    private static int CountAccepted(SmtpResponse[] replies)
+    {
+        int accepted = 0;
+        foreach (SmtpResponse reply in replies)
+        {
+            if (reply.Code is 250 or 251)
+            {
+                accepted++;
+            }
+        }
+
+        return accepted;
+    }
+
     /// <summary>Stuffs content into the pipe a block at a time, each flushed under the data-block timeout.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteContentAsync(ReadOnlySequence<byte> message, CancellationToken cancellationToken)
     {
         var stuffer = new DotStuffer(rejectLongLines: false);

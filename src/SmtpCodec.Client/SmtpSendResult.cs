@@ -14,6 +14,11 @@ public sealed class SmtpSendResult
     {
         Reply = reply;
         Recipients = recipients;
+        foreach (SmtpRecipientResult recipient in recipients)
+        {
+            DeliveredCount += recipient.Delivered ? 1 : 0;
+        }
+
         Transactions = transactions;
         Elapsed = elapsed;
     }
@@ -25,7 +30,7 @@ public sealed class SmtpSendResult
     public IReadOnlyList<SmtpRecipientResult> Recipients { get; }
 
     /// <summary>How many recipients the message reached.</summary>
-    public int DeliveredCount => Recipients.Count(r => r.Delivered);
+    public int DeliveredCount { get; }
 
     /// <summary>How many mail transactions it took (more than one after LIMITS RCPTMAX or a 452 too-many-recipients).</summary>
     public int Transactions { get; }
