@@ -17,6 +17,11 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
     private CancellationTokenRegistration _registration;
     private int _state;
 
+    // Two holders: the caller (until GetResult) and the queue (until a worker is done with the entry).
+    // The operation goes back to the pool only when both have let go, so a pooled instance is never
+    // reused while a stale queue entry still points at it (a message cancelled before it was sent).
+    private int _holders;
+
     public DeliveryOperation(SmtpSender owner)
     {
         _owner = owner;
@@ -34,6 +39,7 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
         Envelope = envelope;
         Message = message;
         _state = Waiting;
+        _holders = 2;
         if (cancellationToken.CanBeCanceled)
         {
             _registration = cancellationToken.UnsafeRegister(static state => ((DeliveryOperation)state!).CancelIfWaiting(), this);
@@ -56,6 +62,15 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
             return _core.GetResult(token);
         }
         finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>One holder lets go; the last one resets the operation and returns it to the pool.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
         {
             _core.Reset();
             Envelope = null!;

@@ -62,8 +62,15 @@ public sealed class SmtpSender : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(envelope);
         DeliveryOperation operation = Rent();
-        operation.Prepare(envelope, message, cancellationToken);
         short version = operation.Version;
+        operation.Prepare(envelope, message, cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Already ended as cancelled: it never enters the queue.
+            operation.Release();
+            return new ValueTask<SmtpDelivery>(operation, version);
+        }
+
         return _queue.Writer.TryWrite(operation)
             ? new ValueTask<SmtpDelivery>(operation, version)
             : EnqueueSlowlyAsync(operation, version, cancellationToken);
@@ -90,6 +97,11 @@ public sealed class SmtpSender : IAsyncDisposable
         try
         {
             await _queue.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while waiting for room: the operation has ended as cancelled and never entered the queue.
+            operation.Release();
         }
         catch (ChannelClosedException)
         {
@@ -142,6 +154,7 @@ public sealed class SmtpSender : IAsyncDisposable
                     {
                         if (!operation.TryTake())
                         {
+                            operation.Release();
                             continue;
                         }
 
@@ -149,6 +162,7 @@ public sealed class SmtpSender : IAsyncDisposable
                         SmtpDelivery delivery = await DeliverAsync(operation.Envelope, operation.Message).ConfigureAwait(false);
                         sender.Count(delivery);
                         operation.Complete(delivery);
+                        operation.Release();
                     }
                 }
             }

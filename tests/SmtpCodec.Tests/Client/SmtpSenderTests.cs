@@ -97,6 +97,28 @@ public sealed class SmtpSenderTests
     }
 
     [Fact]
+    public async Task CancelledAndLiveMessagesInterleavedEachEndOnceAndOnlyLiveOnesAreSent()
+    {
+        await using var server = new FakeSmtpServer();
+        SmtpDelivery[] deliveries;
+        await using (var sender = new SmtpSender(Options(server, connections: 2)))
+        {
+            deliveries = await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
+                sender.SendAsync(Envelope(), Message(i), new CancellationToken(canceled: i % 3 == 0)).AsTask()));
+        }
+
+        for (int i = 0; i < deliveries.Length; i++)
+        {
+            Assert.Equal(i % 3 == 0 ? SmtpFailureReason.Cancelled : SmtpFailureReason.None, deliveries[i].Reason);
+        }
+
+        string[] received = server.Received.ToArray();
+        Assert.Equal(200, received.Length);
+        Assert.Equal(200, received.Distinct().Count());
+        Assert.DoesNotContain(received, id => int.Parse(id[1..id.IndexOf('@', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture) % 3 == 0);
+    }
+
+    [Fact]
     public async Task ABadAddressFailsAsInvalidWithoutTouchingTheServer()
     {
         await using var server = new FakeSmtpServer();
