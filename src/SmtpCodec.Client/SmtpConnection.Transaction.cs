@@ -256,6 +256,7 @@ public sealed partial class SmtpConnection
             if (pipelining && groupStart == 0)
             {
                 mail = await ReadReplyAsync(SmtpPhase.Mail, cancellationToken).ConfigureAwait(false);
+                ThrowIfClosing(mail, SmtpPhase.Mail);
             }
 
             for (int i = groupStart; i < groupEnd; i++)

@@ -69,34 +69,10 @@ internal sealed class VocabularyEmitter
 
         code.Summary($"Every {EnumName} value except None, in table order.");
         code.Line($"public static ReadOnlySpan<{EnumName}> All => [{string.Join(", ", Items.Select(i => $"{EnumName}.{i.Identifier}"))}];");
-        code.Line();
-
-        code.Summary("The wire form as UTF-8 bytes (upper case, as the RFC writes it); empty for None or an unknown value.");
-        code.Line($"/// <param name=\"value\">The value to name.</param>");
-        code.Line($"/// <returns>The bytes of the wire form.</returns>");
-        code.Line($"public static ReadOnlySpan<byte> GetUtf8Name({EnumName} value) => value switch");
-        code.Line("{");
-        foreach (VocabularyItem item in Items)
-        {
-            code.Line($"    {EnumName}.{item.Identifier} => {CodeBuilder.Literal(item.Wire)}u8,");
-        }
-
-        code.Line("    _ => [],");
-        code.Line("};");
-        code.Line();
-
-        code.Summary("The wire form as a string (a literal: nothing is allocated); empty for None or an unknown value.");
-        code.Line($"/// <param name=\"value\">The value to name.</param>");
-        code.Line($"/// <returns>The wire form.</returns>");
-        code.Line($"public static string GetName({EnumName} value) => value switch");
-        code.Line("{");
-        foreach (VocabularyItem item in Items)
-        {
-            code.Line($"    {EnumName}.{item.Identifier} => {CodeBuilder.Literal(item.Wire)},");
-        }
-
-        code.Line("    _ => \"\",");
-        code.Line("};");
+        EmitLookup(code, "ReadOnlySpan<byte>", "GetUtf8Name", "The wire form as UTF-8 bytes (upper case, as the RFC writes it); empty for None or an unknown value.",
+            item => CodeBuilder.Literal(item.Wire) + "u8", "[]", "The value to name.", "The bytes of the wire form.");
+        EmitLookup(code, "string", "GetName", "The wire form as a string (a literal: nothing is allocated); empty for None or an unknown value.",
+            item => CodeBuilder.Literal(item.Wire), "\"\"", "The value to name.", "The wire form.");
         code.Line();
 
         AsciiMatcherEmitter.Emit(
@@ -118,12 +94,20 @@ internal sealed class VocabularyEmitter
     }
 
     /// <summary>Emits a method that maps each value to an expression taken from its row.</summary>
-    public void EmitLookup(CodeBuilder code, string returnType, string methodName, string summary, Func<VocabularyItem, string> expression, string fallback)
+    public void EmitLookup(
+        CodeBuilder code,
+        string returnType,
+        string methodName,
+        string summary,
+        Func<VocabularyItem, string> expression,
+        string fallback,
+        string parameterDoc = "The value to look up.",
+        string returnsDoc = "What the spec table says of it.")
     {
         code.Line();
         code.Summary(summary);
-        code.Line($"/// <param name=\"value\">The value to look up.</param>");
-        code.Line($"/// <returns>What the spec table says of it.</returns>");
+        code.Line($"/// <param name=\"value\">{parameterDoc}</param>");
+        code.Line($"/// <returns>{returnsDoc}</returns>");
         code.Line($"public static {returnType} {methodName}({EnumName} value) => value switch");
         code.Line("{");
         foreach (IGrouping<string, VocabularyItem> group in Items.GroupBy(expression))

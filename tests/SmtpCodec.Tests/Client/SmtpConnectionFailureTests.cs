@@ -133,6 +133,23 @@ public sealed class SmtpConnectionFailureTests
     }
 
     [Fact]
+    public async Task A421ToAPipelinedMailIsReportedAsTheMailFailure()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250-mx.test\r\n250 PIPELINING\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Expect("RCPT TO:<a@example.com>").Expect("DATA")
+            .Send("421 4.3.2 Shutting down\r\n")
+            .ExpectClose();
+
+        SmtpReplyException error = await Assert.ThrowsAsync<SmtpReplyException>(() => RunAsync(server, null, async c =>
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), "hi"u8.ToArray())));
+
+        Assert.Equal(421, error.ReplyCode);
+        Assert.Equal(SmtpPhase.Mail, error.Phase);
+    }
+
+    [Fact]
     public async Task TheServerClosingMidDataIsATransientFailure()
     {
         var server = new ScriptedSmtpServer()
