@@ -8,7 +8,8 @@ namespace SmtpCodec.Tests.Client;
 /// <summary>Timeouts at every phase, 421 at every step, the server closing mid-DATA, content from a pipe.</summary>
 public sealed class SmtpConnectionFailureTests
 {
-    private static readonly TimeSpan s_short = TimeSpan.FromMilliseconds(300);
+    // Short enough to keep the suite quick, long enough that a busy CI machine still answers the other phases in time.
+    private static readonly TimeSpan s_short = TimeSpan.FromSeconds(1);
     private static readonly string[] s_pieces = ["Subject: piped\r", "\n\r\n.first", " line\n", "last"];
 
     public static TheoryData<SmtpPhase> StallPhases() => new() { SmtpPhase.Ehlo, SmtpPhase.Mail, SmtpPhase.Rcpt, SmtpPhase.Data, SmtpPhase.EndOfData };
@@ -43,7 +44,14 @@ public sealed class SmtpConnectionFailureTests
         {
             TlsMode = SmtpTlsMode.None,
             EhloName = "client.test",
-            Timeouts = new SmtpTimeouts { Command = s_short, MailRcpt = s_short, Data = s_short, EndOfData = s_short },
+            // Only the phase under test has a short timeout, so the ones before it cannot time out first.
+            Timeouts = phase switch
+            {
+                SmtpPhase.Ehlo => new SmtpTimeouts { Command = s_short },
+                SmtpPhase.Mail or SmtpPhase.Rcpt => new SmtpTimeouts { MailRcpt = s_short },
+                SmtpPhase.Data => new SmtpTimeouts { Data = s_short },
+                _ => new SmtpTimeouts { EndOfData = s_short },
+            },
         };
 
         SmtpTimeoutException error = await Assert.ThrowsAsync<SmtpTimeoutException>(() => RunAsync(server, options, async c =>
