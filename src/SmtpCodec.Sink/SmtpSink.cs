@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SmtpCodec.Sink;
+
+/// <summary>
+/// An embedded SMTP receiver on loopback, built on the codec: it parses commands with the generated
+/// matchers, writes replies as bytes, unstuffs DATA and reads BDAT chunks, and counts what it received.
+/// A message counts as received only once its 250 is written.
+/// </summary>
+public sealed class SmtpSink : IAsyncDisposable
+{
+    private readonly SmtpSinkOptions _options;
+    private readonly Socket _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _accepting;
+    private readonly List<Task> _sessions = [];
+    private int _activeSessions;
+    private long _connections;
+    private long _messages;
+    private long _bytes;
+
+    private SmtpSink(SmtpSinkOptions options, Socket listener)
+    {
+        _options = options;
+        _listener = listener;
+        EndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _accepting = AcceptAsync();
+    }
+
+    /// <summary>Where the sink listens (the real port when port 0 was asked for).</summary>
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>Connections accepted so far.</summary>
+    public long Connections => Interlocked.Read(ref _connections);
+
+    /// <summary>Messages received (their 250 written).</summary>
+    public long Messages => Interlocked.Read(ref _messages);
+
+    /// <summary>Content bytes of the received messages, after unstuffing.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    internal SmtpSinkOptions Options => _options;
+
+    /// <summary>Starts listening.</summary>
+    /// <param name="options">Where and what; the defaults listen on a free loopback port.</param>
+    /// <returns>The running sink.</returns>
+    public static SmtpSink Start(SmtpSinkOptions? options = null)
+    {
+        options ??= new SmtpSinkOptions();
+        options.Validate();
+        var listener = new Socket(options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(options.Listen);
+            listener.Listen(512);
+            return new SmtpSink(options, listener);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stops listening and closes every session.</summary>
+    /// <returns>A task that completes when every session has ended.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        await _accepting.ConfigureAwait(false);
+        Task[] sessions;
+        lock (_sessions)
+        {
+            sessions = [.. _sessions];
+        }
+
+        await Task.WhenAll(sessions).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    internal void CountMessage(long bytes)
+    {
+        Interlocked.Increment(ref _messages);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            // Replies are small and pipelined clients wait for them: no Nagle delay.
+            socket.NoDelay = true;
+            Interlocked.Increment(ref _connections);
+            bool admitted = Interlocked.Increment(ref _activeSessions) <= _options.MaxConnections;
+            Task session = RunSessionAsync(socket, admitted);
+            lock (_sessions)
+            {
+                _sessions.RemoveAll(t => t.IsCompleted);
+                _sessions.Add(session);
+            }
+        }
+    }
+
+    private async Task RunSessionAsync(Socket socket, bool admitted)
+    {
+        await Task.Yield();
+        try
+        {
+            await using var stream = new NetworkStream(socket, ownsSocket: true);
+            await new SinkSession(this, stream).RunAsync(admitted, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // The client went away or the sink is stopping: the session simply ends.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activeSessions);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System.Net.Sockets;
+using System.Text;
+using SmtpCodec.Client;
+using SmtpCodec.Protocol;
+using SmtpCodec.Sink;
+
+namespace SmtpCodec.Tests.Sink;
+
+/// <summary>The embedded sink, driven by SmtpConnection and by raw bytes.</summary>
+public sealed class SmtpSinkTests
+{
+    private static readonly SmtpConnectionOptions s_client = new() { TlsMode = SmtpTlsMode.None, EhloName = "client.test" };
+
+    [Fact]
+    public async Task AClientSendsPipelinedMessagesAndTheSinkCountsThem()
+    {
+        await using SmtpSink sink = SmtpSink.Start();
+        byte[] message = Encoding.ASCII.GetBytes("Subject: hi\r\n\r\n.leading dot\r\nbody\r\n");
+        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, s_client))
+        {
+            Assert.True(connection.Capabilities.SupportsAll(EhloExtensions.Pipelining | EhloExtensions.Chunking | EhloExtensions.Size));
+            for (int i = 0; i < 100; i++)
+            {
+                SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com", "b@example.com"), message);
+                Assert.StartsWith("2.0.0 Ok: queued as ", result.Reply.Text, StringComparison.Ordinal);
+            }
+
+            await connection.QuitAsync();
+        }
+
+        Assert.Equal(100, sink.Messages);
+        Assert.Equal(100 * message.Length, sink.Bytes);
+    }
+
+    [Fact]
+    public async Task BdatChunksAreCountedAsMessages()
+    {
+        await using SmtpSink sink = SmtpSink.Start();
+        byte[] message = new byte[200_000];
+        message.AsSpan().Fill((byte)'q');
+        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "client.test", UseChunking = true }))
+        {
+            SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), message);
+            Assert.Equal(250, result.Reply.Code);
+            await connection.QuitAsync();
+        }
+
+        Assert.Equal(1, sink.Messages);
+        Assert.Equal(message.Length, sink.Bytes);
+    }
+
+    [Fact]
+    public async Task PipelinedCommandsAreAnsweredInOrder()
+    {
+        await using SmtpSink sink = SmtpSink.Start();
+        using var client = await RawClient.ConnectAsync(sink);
+
+        string[] replies = await client.SendAsync("EHLO raw.test\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nRSET\r\nNOOP\r\nfrobnicate\r\nRCPT TO:<x@y.z>\r\nQUIT\r\n", 7);
+
+        Assert.EndsWith("\n250 HELP", replies[0], StringComparison.Ordinal);
+        Assert.Equal(
+            ["250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok", "250 2.0.0 Ok", "500 5.5.2 Syntax error, command unrecognized", "503 5.5.1 Need MAIL before RCPT"],
+            replies[1..]);
+    }
+
+    [Fact]
+    public async Task ABareLineFeedInTheDataIsRefusedAndTheConnectionClosed()
+    {
+        await using SmtpSink sink = SmtpSink.Start();
+        using var client = await RawClient.ConnectAsync(sink);
+        await client.SendAsync("EHLO raw.test\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n", 4);
+
+        string[] replies = await client.SendAsync("Subject: x\r\n\r\nsmuggled\n.\r\nMAIL FROM:<evil@b.c>\r\n", 1);
+
+        Assert.StartsWith("521 5.5.2 Bare CR or LF", replies[0], StringComparison.Ordinal);
+        Assert.True(await client.IsClosedAsync());
+        Assert.Equal(0, sink.Messages);
+    }
+
+    [Fact]
+    public async Task ATooLongLineIsRefusedAndTheSessionGoesOn()
+    {
+        await using SmtpSink sink = SmtpSink.Start();
+        using var client = await RawClient.ConnectAsync(sink);
+
+        string[] replies = await client.SendAsync("NOOP " + new string('x', 5000) + "\r\nNOOP\r\n", 2);
+
+        Assert.Equal(["500 5.5.6 Line too long", "250 2.0.0 Ok"], replies);
+    }
+
+    [Fact]
+    public async Task ADeclaredSizeOverTheLimitIsRefusedBeforeTheData()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxMessageSize = 1000 });
+        using var client = await RawClient.ConnectAsync(sink);
+
+        string[] replies = await client.SendAsync("EHLO raw.test\r\nMAIL FROM:<a@b.c> SIZE=1001\r\nMAIL FROM:<a@b.c> SIZE=1000\r\n", 3);
+
+        Assert.Contains("250-SIZE 1000", replies[0], StringComparison.Ordinal);
+        Assert.Equal(["552 5.3.4 Message size exceeds fixed maximum message size", "250 2.1.0 Ok"], replies[1..]);
+    }
+
+    [Fact]
+    public async Task AChunkWithoutRecipientsIsReadThenRefused()
+    {
+        await using SmtpSink sink = SmtpSink.Start();
+        using var client = await RawClient.ConnectAsync(sink);
+
+        string[] replies = await client.SendAsync("EHLO raw.test\r\nBDAT 5 LAST\r\nhelloNOOP\r\n", 3);
+
+        Assert.Equal("503 5.5.1 Need MAIL and RCPT before BDAT", replies[1]);
+        Assert.Equal("250 2.0.0 Ok", replies[2]);
+    }
+
+    [Fact]
+    public async Task ConnectionsOverTheLimitAreTurnedAwayWith421()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxConnections = 1 });
+        using var first = await RawClient.ConnectAsync(sink);
+        using var second = new TcpClient();
+        await second.ConnectAsync(sink.EndPoint);
+        using var reader = new StreamReader(second.GetStream(), Encoding.ASCII);
+
+        Assert.StartsWith("421 4.3.2", await reader.ReadLineAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnExtensionTheSinkDoesNotImplementCannotBeAdvertised() =>
+        Assert.Throws<ArgumentException>(() => SmtpSink.Start(new SmtpSinkOptions { Extensions = EhloExtensions.StartTls }));
+
+    /// <summary>A client that sends raw bytes and reads reply lines (the last line of each reply).</summary>
+    private sealed class RawClient : IDisposable
+    {
+        private readonly TcpClient _tcp;
+        private readonly StreamReader _reader;
+
+        private RawClient(TcpClient tcp)
+        {
+            _tcp = tcp;
+            _reader = new StreamReader(tcp.GetStream(), Encoding.ASCII);
+        }
+
+        public static async Task<RawClient> ConnectAsync(SmtpSink sink)
+        {
+            var tcp = new TcpClient();
+            await tcp.ConnectAsync(sink.EndPoint);
+            var client = new RawClient(tcp);
+            string? greeting = await client._reader.ReadLineAsync();
+            Assert.StartsWith("220 ", greeting, StringComparison.Ordinal);
+            return client;
+        }
+
+        /// <summary>Sends the text, then reads <paramref name="replies"/> replies; multiline replies are joined with LF.</summary>
+        public async Task<string[]> SendAsync(string text, int replies)
+        {
+            await _tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(text));
+            var result = new List<string>();
+            var current = new StringBuilder();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (result.Count < replies)
+            {
+                string line = await _reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("the sink closed the connection");
+                current.Append(line);
+                if (line.Length < 4 || line[3] != '-')
+                {
+                    result.Add(current.ToString());
+                    current.Clear();
+                }
+                else
+                {
+                    current.Append('\n');
+                }
+            }
+
+            return [.. result];
+        }
+
+        public async Task<bool> IsClosedAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return await _reader.ReadLineAsync(timeout.Token) is null;
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _tcp.Dispose();
+        }
+    }
+}
