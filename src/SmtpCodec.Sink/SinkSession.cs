@@ -399,7 +399,7 @@ internal sealed class SinkSession
         else
         {
             Write("250 2.0.0 Ok: queued as "u8);
-            long id = _sink.Messages + 1;
+            long id = _sink.NextQueueId();
             Span<byte> digits = stackalloc byte[20];
             id.TryFormat(digits, out int written, "X", CultureInfo.InvariantCulture);
             Write(digits[..written]);

@@ -19,6 +19,7 @@ public sealed class SmtpSink : IAsyncDisposable
     private long _connections;
     private long _messages;
     private long _bytes;
+    private long _queueIds;
 
     private SmtpSink(SmtpSinkOptions options, Socket listener)
     {
@@ -79,6 +80,8 @@ public sealed class SmtpSink : IAsyncDisposable
         await Task.WhenAll(sessions).ConfigureAwait(false);
         _stopping.Dispose();
     }
+
+    internal long NextQueueId() => Interlocked.Increment(ref _queueIds);
 
     internal void CountMessage(long bytes)
     {
