@@ -20,6 +20,8 @@ public sealed class SmtpSink : IAsyncDisposable
     private long _messages;
     private long _bytes;
     private long _queueIds;
+    private long _sessionFaults;
+    private int _disposed;
 
     private SmtpSink(SmtpSinkOptions options, Socket listener)
     {
@@ -37,6 +39,12 @@ public sealed class SmtpSink : IAsyncDisposable
 
     /// <summary>Messages received (their 250 written).</summary>
     public long Messages => Interlocked.Read(ref _messages);
+
+    /// <summary>Sessions that ended on an unexpected exception (a bug): 0 whatever the clients send.</summary>
+    public long SessionFaults => Interlocked.Read(ref _sessionFaults);
+
+    /// <summary>The last unexpected exception of a session, for diagnosis.</summary>
+    public Exception? LastSessionFault { get; private set; }
 
     /// <summary>Content bytes of the received messages, after unstuffing.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -68,6 +76,11 @@ public sealed class SmtpSink : IAsyncDisposable
     /// <returns>A task that completes when every session has ended.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         await _accepting.ConfigureAwait(false);
@@ -127,6 +140,13 @@ public sealed class SmtpSink : IAsyncDisposable
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
         {
             // The client went away or the sink is stopping: the session simply ends.
+        }
+#pragma warning disable CA1031 // A session's bug must not take the sink down; it is counted and kept for diagnosis.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LastSessionFault = e;
+            Interlocked.Increment(ref _sessionFaults);
         }
         finally
         {

@@ -125,6 +125,50 @@ public sealed class SmtpSinkTests
     }
 
     [Fact]
+    public async Task RandomBytesNeverCrashTheSinkAndAClientStillGetsThrough()
+    {
+        await using SmtpSink sink = SmtpSink.Start();
+        var random = new Random(3030);
+        string[] pieces = ["EHLO x\r\n", "MAIL FROM:<a@b>\r\n", "RCPT TO:<c@d>\r\n", "DATA\r\n", "BDAT 3\r\n", "BDAT 9 LAST\r\n", ".\r\n", "\r\n", "\n", "\r", "\0", "RSET\r\n", "QUIT\r\n"];
+        for (int round = 0; round < 100; round++)
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(sink.EndPoint);
+            var bytes = new List<byte>();
+            for (int i = 0; i < 30; i++)
+            {
+                if (random.Next(3) == 0)
+                {
+                    byte[] noise = new byte[random.Next(1, 40)];
+                    random.NextBytes(noise);
+                    bytes.AddRange(noise);
+                }
+                else
+                {
+                    bytes.AddRange(Encoding.ASCII.GetBytes(pieces[random.Next(pieces.Length)]));
+                }
+            }
+
+            try
+            {
+                await tcp.GetStream().WriteAsync(bytes.ToArray());
+            }
+            catch (IOException)
+            {
+                // The sink may hang up on a framing error before everything is written.
+            }
+        }
+
+        await using SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, s_client);
+        SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), "still alive\r\n"u8.ToArray());
+        Assert.Equal(250, result.Reply.Code);
+        await connection.QuitAsync();
+        await sink.DisposeAsync(); // waits for every session to end
+        Assert.True(sink.SessionFaults == 0, sink.LastSessionFault?.ToString());
+        Assert.Equal(101, sink.Connections);
+    }
+
+    [Fact]
     public void AnExtensionTheSinkDoesNotImplementCannotBeAdvertised() =>
         Assert.Throws<ArgumentException>(() => SmtpSink.Start(new SmtpSinkOptions { Extensions = EhloExtensions.StartTls }));
 
