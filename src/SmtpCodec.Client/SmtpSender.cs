@@ -1,17 +1,20 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace SmtpCodec.Client;
 
 /// <summary>
-/// A pool of connections fed from a bounded queue: submit messages with <see cref="SendAsync"/>, and each
+/// A pool of connections fed from a bounded queue: submit messages with <see cref="SendAsync(SmtpEnvelope, ReadOnlyMemory{byte}, CancellationToken)"/>, and each
 /// ends as accepted (with the server's reply) or failed (with the reason). None is lost, and none is sent
 /// again once the server may have it: a connection lost after the end of data counts that message as
 /// failed with <see cref="SmtpFailureReason.OutcomeUnknown"/>, never retried.
 /// </summary>
 public sealed class SmtpSender : IAsyncDisposable
 {
+    private const int StreamReadSize = 16 * 1024;
+
     private readonly SmtpSenderOptions _options;
     private readonly Channel<DeliveryOperation> _queue;
     private readonly ConcurrentQueue<DeliveryOperation> _pool = new();
@@ -74,6 +77,33 @@ public sealed class SmtpSender : IAsyncDisposable
         return _queue.Writer.TryWrite(operation)
             ? new ValueTask<SmtpDelivery>(operation, version)
             : EnqueueSlowlyAsync(operation, version, cancellationToken);
+    }
+
+    /// <summary>
+    /// Submits a message read from a stream. The sender must hold it while it waits and for retries, so it
+    /// is read whole into a pooled buffer (returned when the message ends); for a single message of any
+    /// size with bounded memory, use <see cref="SmtpConnection.SendAsync(SmtpEnvelope, Stream, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="envelope">Sender, recipients and parameters.</param>
+    /// <param name="message">The message, read to its end before it is queued.</param>
+    /// <param name="cancellationToken">Cancels the reading and the message while it waits.</param>
+    /// <returns>The message's end: accepted, or failed with the reason.</returns>
+    public async ValueTask<SmtpDelivery> SendAsync(SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var content = new ArrayPoolBufferWriter<byte>(StreamReadSize);
+        while (true)
+        {
+            int read = await message.ReadAsync(content.GetMemory(StreamReadSize), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            content.Advance(read);
+        }
+
+        return await SendAsync(envelope, content.WrittenMemory, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops taking messages, sends every queued one, says QUIT on every connection.</summary>

@@ -119,6 +119,19 @@ public sealed class SmtpSenderTests
     }
 
     [Fact]
+    public async Task AStreamedMessageIsHeldInAPooledBufferAndSent()
+    {
+        await using var server = new FakeSmtpServer();
+        await using var sender = new SmtpSender(Options(server, connections: 1));
+        using var stream = new MemoryStream(Message(42));
+
+        SmtpDelivery delivery = await sender.SendAsync(Envelope(), stream);
+
+        Assert.True(delivery.Accepted, delivery.Error);
+        Assert.Contains("m42@test", server.Accepted);
+    }
+
+    [Fact]
     public async Task ABadAddressFailsAsInvalidWithoutTouchingTheServer()
     {
         await using var server = new FakeSmtpServer();
