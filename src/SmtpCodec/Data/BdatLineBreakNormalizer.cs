@@ -49,17 +49,7 @@ public struct BdatLineBreakNormalizer
     public int Normalize(ReadOnlySpan<byte> source, IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        int total = 0;
-        while (!source.IsEmpty)
-        {
-            int pieceLength = Math.Min(source.Length, DotStuffer.StuffingPieceLength);
-            Span<byte> span = destination.GetSpan(GetMaxNormalizedLength(pieceLength));
-            _ = Normalize(source[..pieceLength], span, out int consumed, out int written);
-            destination.Advance(written);
-            total += written;
-            source = source[consumed..];
-        }
-
-        return total;
+        _ = _encoder.EncodeInPieces(source, destination, stuffDots: false, rejectLongLines: false, out long written);
+        return checked((int)written);
     }
 }
