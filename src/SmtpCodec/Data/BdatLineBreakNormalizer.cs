@@ -35,7 +35,7 @@ public struct BdatLineBreakNormalizer
 
     /// <summary>Normalizes a chunk of the body into a span.</summary>
     /// <param name="source">The next bytes of the body.</param>
-    /// <param name="destination">Where the normalized bytes go.</param>
+    /// <param name="destination">Where the normalized bytes go; bytes past <paramref name="bytesWritten"/> may be overwritten (scratch for block copies).</param>
     /// <param name="bytesConsumed">How many bytes of <paramref name="source"/> were consumed.</param>
     /// <param name="bytesWritten">How many bytes were written.</param>
     /// <returns>Done, or DestinationTooSmall when <paramref name="destination"/> filled up first.</returns>

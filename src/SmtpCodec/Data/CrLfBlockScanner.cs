@@ -80,35 +80,44 @@ internal static class CrLfBlockScanner
         nuint end = (nuint)Math.Min(source.Length, destination.Length);
         nuint i = 0;
         ulong start = atLineStart ? 1UL : 0UL;
-        flags = 0;
-        lineFeeds = 0;
-        while (end - i >= BlockSize)
+        ulong cr = 0;
+        ulong lf = 0;
+        ulong dot = 0;
+        bool dirty = false;
+
+        // Two loops rather than a width test per block; the clean test is the cheapest form, the flags are worked out once.
+        if (use256)
         {
-            ulong cr;
-            ulong lf;
-            ulong dot = 0;
-            if (use256)
+            while (end - i >= BlockSize)
             {
                 Vector256<byte> low = Vector256.LoadUnsafe(ref src, i);
                 Vector256<byte> high = Vector256.LoadUnsafe(ref src, i + 32);
                 cr = Mask256(low, high, CarriageReturn);
                 lf = Mask256(low, high, LineFeed);
+
+                // Clean when the LFs are exactly the bytes after the CRs and no CR is the block's last byte.
+                ulong anomalies = (lf ^ (cr << 1)) | (cr >> 63);
                 if (checkDots)
                 {
                     dot = Mask256(low, high, Dot);
+                    anomalies |= dot & ((lf << 1) | start);
                 }
 
-                lineFeeds = lf;
-                flags = Flags(cr, lf, dot, start);
-                if (flags != 0)
+                if (anomalies != 0)
                 {
+                    dirty = true;
                     break;
                 }
 
                 low.StoreUnsafe(ref dst, i);
                 high.StoreUnsafe(ref dst, i + 32);
+                start = lf >> 63;
+                i += BlockSize;
             }
-            else
+        }
+        else
+        {
+            while (end - i >= BlockSize)
             {
                 Vector128<byte> v0 = Vector128.LoadUnsafe(ref src, i);
                 Vector128<byte> v1 = Vector128.LoadUnsafe(ref src, i + 16);
@@ -116,15 +125,16 @@ internal static class CrLfBlockScanner
                 Vector128<byte> v3 = Vector128.LoadUnsafe(ref src, i + 48);
                 cr = Mask128(v0, v1, v2, v3, CarriageReturn);
                 lf = Mask128(v0, v1, v2, v3, LineFeed);
+                ulong anomalies = (lf ^ (cr << 1)) | (cr >> 63);
                 if (checkDots)
                 {
                     dot = Mask128(v0, v1, v2, v3, Dot);
+                    anomalies |= dot & ((lf << 1) | start);
                 }
 
-                lineFeeds = lf;
-                flags = Flags(cr, lf, dot, start);
-                if (flags != 0)
+                if (anomalies != 0)
                 {
+                    dirty = true;
                     break;
                 }
 
@@ -132,14 +142,84 @@ internal static class CrLfBlockScanner
                 v1.StoreUnsafe(ref dst, i + 16);
                 v2.StoreUnsafe(ref dst, i + 32);
                 v3.StoreUnsafe(ref dst, i + 48);
+                start = lf >> 63;
+                i += BlockSize;
             }
-
-            start = lf >> 63;
-            i += BlockSize;
         }
 
+        flags = dirty ? Flags(cr, lf, dot, start) : 0;
+        lineFeeds = lf;
         atLineStart = start != 0;
         return (int)i;
+    }
+
+    /// <summary>
+    /// Copies a run shorter than a block. With <paramref name="overCopy"/> (a block of input beyond the run
+    /// is readable and a block of output beyond it writable) one fixed 64-byte move does it, writing junk
+    /// after the run that later output overwrites or that lies past bytesWritten: no branch on the length.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyRun(ref byte destination, ref byte source, int length, bool overCopy)
+    {
+        if (overCopy)
+        {
+            Unsafe.CopyBlockUnaligned(ref destination, ref source, BlockSize);
+        }
+        else
+        {
+            CopyRun(ref destination, ref source, length);
+        }
+    }
+
+    /// <summary>
+    /// Copies a run shorter than a block with at most four overlapping fixed-size moves, reading and
+    /// writing only its own bytes: cheaper than a memmove call for the short runs between flagged bytes.
+    /// </summary>
+    /// <param name="destination">The first byte to write.</param>
+    /// <param name="source">The first byte to read.</param>
+    /// <param name="length">The run's length, 0 to 63.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyRun(ref byte destination, ref byte source, int length)
+    {
+        nuint n = (nuint)length;
+        if (n >= 16)
+        {
+            Vector128<byte> head = Vector128.LoadUnsafe(ref source);
+            Vector128<byte> tail = Vector128.LoadUnsafe(ref source, n - 16);
+            if (n > 32)
+            {
+                Vector128<byte> second = Vector128.LoadUnsafe(ref source, 16);
+                Vector128<byte> beforeTail = Vector128.LoadUnsafe(ref source, n - 32);
+                second.StoreUnsafe(ref destination, 16);
+                beforeTail.StoreUnsafe(ref destination, n - 32);
+            }
+
+            head.StoreUnsafe(ref destination);
+            tail.StoreUnsafe(ref destination, n - 16);
+        }
+        else if (n >= 8)
+        {
+            ulong head = Unsafe.ReadUnaligned<ulong>(ref source);
+            ulong tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, n - 8));
+            Unsafe.WriteUnaligned(ref destination, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, n - 8), tail);
+        }
+        else if (n >= 4)
+        {
+            uint head = Unsafe.ReadUnaligned<uint>(ref source);
+            uint tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref source, n - 4));
+            Unsafe.WriteUnaligned(ref destination, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, n - 4), tail);
+        }
+        else if (n != 0)
+        {
+            byte first = source;
+            byte middle = Unsafe.Add(ref source, n >> 1);
+            byte last = Unsafe.Add(ref source, n - 1);
+            destination = first;
+            Unsafe.Add(ref destination, n >> 1) = middle;
+            Unsafe.Add(ref destination, n - 1) = last;
+        }
     }
 
     /// <summary>

@@ -75,7 +75,7 @@ public partial struct DotStuffer
 
     /// <summary>Stuffs a chunk of the message into a span.</summary>
     /// <param name="source">The next bytes of the message, of any length.</param>
-    /// <param name="destination">Where the stuffed bytes go.</param>
+    /// <param name="destination">Where the stuffed bytes go; bytes past <paramref name="bytesWritten"/> may be overwritten (scratch for block copies).</param>
     /// <param name="bytesConsumed">How many bytes of <paramref name="source"/> were consumed.</param>
     /// <param name="bytesWritten">How many bytes were written to <paramref name="destination"/>.</param>
     /// <param name="isFinalBlock">Whether <paramref name="source"/> ends the message: the terminator is written too.</param>

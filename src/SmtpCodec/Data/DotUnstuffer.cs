@@ -85,7 +85,7 @@ public partial struct DotUnstuffer
     /// consumed before), and over the whole data the content is never longer than the input.
     /// </summary>
     /// <param name="source">The next bytes received after the 354 reply.</param>
-    /// <param name="destination">Where the content goes.</param>
+    /// <param name="destination">Where the content goes; bytes past <paramref name="bytesWritten"/> may be overwritten (scratch for block copies).</param>
     /// <param name="bytesConsumed">How many bytes of <paramref name="source"/> were consumed; on Done the bytes after the terminator are left unread.</param>
     /// <param name="bytesWritten">How many content bytes were written.</param>
     /// <param name="isFinalBlock">Whether no more input follows: data without a terminator is then an error.</param>
@@ -199,6 +199,9 @@ public partial struct DotUnstuffer
 
                 // Jump from flagged byte to flagged byte of the block's one scan; the bytes between are content.
                 ref byte block = ref Unsafe.Add(ref src, i);
+
+                // With a block to spare on both sides, runs are copied as fixed 64-byte moves (see CopyRun).
+                bool overCopy = sourceLength - i >= 2 * CrLfBlockScanner.BlockSize && destinationLength - j >= 2 * CrLfBlockScanner.BlockSize;
                 byte last = Unsafe.Add(ref block, CrLfBlockScanner.BlockSize - 1);
                 State end = last == LineFeed ? State.LineStart : State.InLine;
                 int from = 0;
@@ -206,7 +209,7 @@ public partial struct DotUnstuffer
                 {
                     int at = BitOperations.TrailingZeroCount(flags);
                     flags &= flags - 1;
-                    Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), (uint)(at - from));
+                    CrLfBlockScanner.CopyRun(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), at - from, overCopy);
                     j += at - from;
                     from = at + 1;
                     byte flagged = Unsafe.Add(ref block, at);
@@ -260,7 +263,7 @@ public partial struct DotUnstuffer
                 if (from < CrLfBlockScanner.BlockSize)
                 {
                     int rest = CrLfBlockScanner.BlockSize - from;
-                    Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), (uint)rest);
+                    CrLfBlockScanner.CopyRun(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), rest, overCopy);
                     j += rest;
                 }
 

@@ -148,7 +148,9 @@ internal struct LineBreakEncoder
                         continue;
                     }
 
-                    j = EncodeFlaggedBlock(ref Unsafe.Add(ref src, i), ref dst, j, flags, afterCarriageReturn);
+                    // With a block to spare on both sides, runs are copied as fixed 64-byte moves (see CopyRun).
+                    bool overCopy = sourceLength - i >= 2 * CrLfBlockScanner.BlockSize && destinationLength - j >= 3 * CrLfBlockScanner.BlockSize;
+                    j = EncodeFlaggedBlock(ref Unsafe.Add(ref src, i), ref dst, j, flags, afterCarriageReturn, overCopy);
                     byte last = Unsafe.Add(ref src, i + CrLfBlockScanner.BlockSize - 1);
 
                     // A CR ending the block is flagged and written as CRLF, so an LF starting the next is dropped.
@@ -303,14 +305,14 @@ internal struct LineBreakEncoder
     /// </summary>
     /// <returns>The destination offset after the block.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int EncodeFlaggedBlock(ref byte block, ref byte dst, int j, ulong flags, bool afterCarriageReturn)
+    private static int EncodeFlaggedBlock(ref byte block, ref byte dst, int j, ulong flags, bool afterCarriageReturn, bool overCopy)
     {
         int from = 0;
         do
         {
             int at = BitOperations.TrailingZeroCount(flags);
             flags &= flags - 1;
-            Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), (uint)(at - from));
+            CrLfBlockScanner.CopyRun(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), at - from, overCopy);
             j += at - from;
             from = at + 1;
             byte b = Unsafe.Add(ref block, at);
@@ -327,7 +329,7 @@ internal struct LineBreakEncoder
         }
         while (flags != 0);
 
-        Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), (uint)(CrLfBlockScanner.BlockSize - from));
+        CrLfBlockScanner.CopyRun(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), CrLfBlockScanner.BlockSize - from, overCopy);
         return j + CrLfBlockScanner.BlockSize - from;
     }
 }
