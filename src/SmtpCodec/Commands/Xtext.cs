@@ -1,4 +1,5 @@
 using System;
+using SmtpCodec.Text;
 
 namespace SmtpCodec.Commands;
 
@@ -8,10 +9,10 @@ namespace SmtpCodec.Commands;
 /// </summary>
 public static class Xtext
 {
-    /// <summary>The length of the xtext form of <paramref name="source"/>.</summary>
+    /// <summary>The length of the xtext form of <paramref name="source"/> (for tests: the writers size lines by the 512-octet limit).</summary>
     /// <param name="source">The bytes to encode.</param>
     /// <returns>The number of bytes <see cref="Encode"/> writes.</returns>
-    public static int GetEncodedLength(ReadOnlySpan<byte> source)
+    internal static int GetEncodedLength(ReadOnlySpan<byte> source)
     {
         int length = 0;
         foreach (byte b in source)
@@ -24,7 +25,7 @@ public static class Xtext
 
     /// <summary>Writes the xtext form of <paramref name="source"/>.</summary>
     /// <param name="source">The bytes to encode.</param>
-    /// <param name="destination">Where the xtext goes; at least <see cref="GetEncodedLength"/> long.</param>
+    /// <param name="destination">Where the xtext goes; up to three times the source long.</param>
     /// <returns>The number of bytes written, or -1 when <paramref name="destination"/> is too small (then its content is unspecified).</returns>
     public static int Encode(ReadOnlySpan<byte> source, Span<byte> destination)
     {
@@ -48,8 +49,7 @@ public static class Xtext
                 }
 
                 destination[j] = (byte)'+';
-                destination[j + 1] = (byte)"0123456789ABCDEF"[b >> 4];
-                destination[j + 2] = (byte)"0123456789ABCDEF"[b & 0xF];
+                HexDigits.Write(b, HexDigits.Upper, destination[(j + 1)..]);
                 j += 3;
             }
         }

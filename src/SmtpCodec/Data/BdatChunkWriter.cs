@@ -36,6 +36,7 @@ public struct BdatChunkWriter
     /// <param name="last">Whether this chunk ends the message.</param>
     /// <returns>The bytes written (command and chunk).</returns>
     /// <exception cref="ArgumentOutOfRangeException">The chunk's output would pass 2 GB.</exception>
+    /// <exception cref="InvalidOperationException">The bytes written differ from the declared size (the chunk changed while it was written).</exception>
     public CommandWriteResult WriteChunk(ReadOnlySpan<byte> chunk, IBufferWriter<byte> destination, bool last)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -51,13 +52,21 @@ public struct BdatChunkWriter
             return header;
         }
 
+        int written = chunk.Length;
         if (NormalizesLineBreaks)
         {
-            _normalizer.Normalize(chunk, destination);
+            written = _normalizer.Normalize(chunk, destination);
         }
         else
         {
             destination.Write(chunk);
+        }
+
+        // The receiver reads exactly the declared size (RFC 3030 section 2): any other count would let
+        // the bytes after it pass as commands (smuggling), e.g. when the chunk changed under us.
+        if (written != size)
+        {
+            throw new InvalidOperationException($"The BDAT chunk declared {size} bytes but {written} were written; the connection is no longer in step.");
         }
 
         return new CommandWriteResult(SmtpCodecError.None, null, header.BytesWritten + (int)size, false);

@@ -35,7 +35,7 @@ public struct BdatLineBreakNormalizer
 
     /// <summary>Normalizes a chunk of the body into a span.</summary>
     /// <param name="source">The next bytes of the body.</param>
-    /// <param name="destination">Where the normalized bytes go.</param>
+    /// <param name="destination">Where the normalized bytes go; bytes past <paramref name="bytesWritten"/> may be overwritten (scratch for block copies).</param>
     /// <param name="bytesConsumed">How many bytes of <paramref name="source"/> were consumed.</param>
     /// <param name="bytesWritten">How many bytes were written.</param>
     /// <returns>Done, or DestinationTooSmall when <paramref name="destination"/> filled up first.</returns>
@@ -49,17 +49,7 @@ public struct BdatLineBreakNormalizer
     public int Normalize(ReadOnlySpan<byte> source, IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        int total = 0;
-        while (!source.IsEmpty)
-        {
-            int pieceLength = Math.Min(source.Length, DotStuffer.StuffingPieceLength);
-            Span<byte> span = destination.GetSpan(GetMaxNormalizedLength(pieceLength));
-            _ = Normalize(source[..pieceLength], span, out int consumed, out int written);
-            destination.Advance(written);
-            total += written;
-            source = source[consumed..];
-        }
-
-        return total;
+        _ = _encoder.EncodeInPieces(source, destination, stuffDots: false, rejectLongLines: false, out long written);
+        return checked((int)written);
     }
 }

@@ -17,6 +17,9 @@ public partial struct DotStuffer
     private LineBreakEncoder _encoder;
     private bool _completed;
 
+    // How much of the terminator went out: a destination shorter than it takes it in parts.
+    private byte _terminatorWritten;
+
     /// <summary>Creates a stuffer.</summary>
     /// <param name="rejectLongLines">
     /// Whether a line longer than 998 octets (CRLF excluded, a doubled dot included) is an error
@@ -66,21 +69,25 @@ public partial struct DotStuffer
     {
         _encoder.Reset();
         _completed = false;
+        _terminatorWritten = 0;
         Error = SmtpCodecError.None;
     }
 
     /// <summary>Stuffs a chunk of the message into a span.</summary>
     /// <param name="source">The next bytes of the message, of any length.</param>
-    /// <param name="destination">Where the stuffed bytes go.</param>
+    /// <param name="destination">Where the stuffed bytes go; bytes past <paramref name="bytesWritten"/> may be overwritten (scratch for block copies).</param>
     /// <param name="bytesConsumed">How many bytes of <paramref name="source"/> were consumed.</param>
     /// <param name="bytesWritten">How many bytes were written to <paramref name="destination"/>.</param>
     /// <param name="isFinalBlock">Whether <paramref name="source"/> ends the message: the terminator is written too.</param>
     /// <returns>
     /// Done when everything (and, for the final block, the terminator) was written; DestinationTooSmall
-    /// when <paramref name="destination"/> filled up first (call again with the rest of the input);
+    /// when <paramref name="destination"/> filled up first (call again with the rest of the input; once the
+    /// terminator has begun, that rest is empty and the terminator continues where it stopped);
     /// InvalidData when a line is too long and <see cref="RejectsLongLines"/> is set (see <see cref="Error"/>).
     /// </returns>
-    /// <exception cref="InvalidOperationException">The terminator was already written; call <see cref="Reset"/>.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The terminator was already written (call <see cref="Reset"/>), or it has begun and more input or a non-final block follows.
+    /// </exception>
     public OperationStatus Stuff(
         ReadOnlySpan<byte> source,
         Span<byte> destination,
@@ -91,6 +98,11 @@ public partial struct DotStuffer
         if (_completed)
         {
             throw new InvalidOperationException("The message is complete: call Reset before stuffing another one.");
+        }
+
+        if (_terminatorWritten > 0 && (!source.IsEmpty || !isFinalBlock))
+        {
+            throw new InvalidOperationException("The terminator has begun: only a final block with no more input may follow.");
         }
 
         OperationStatus status = _encoder.Encode(source, destination, stuffDots: true, RejectsLongLines, out bytesConsumed, out bytesWritten);
@@ -106,15 +118,18 @@ public partial struct DotStuffer
         }
 
         // The terminator is "." CRLF after a line break; a message not ending in one gets a CRLF first (RFC 5321 section 4.1.1.4).
-        ReadOnlySpan<byte> terminator = _encoder.AtLineStart ? ".\r\n"u8 : "\r\n.\r\n"u8;
+        // No input follows it, so the choice stays the same across the calls that write it in parts.
+        ReadOnlySpan<byte> terminator = (_encoder.AtLineStart ? ".\r\n"u8 : "\r\n.\r\n"u8)[_terminatorWritten..];
         Span<byte> rest = destination[bytesWritten..];
-        if (rest.Length < terminator.Length)
+        int part = Math.Min(rest.Length, terminator.Length);
+        terminator[..part].CopyTo(rest);
+        bytesWritten += part;
+        _terminatorWritten += (byte)part;
+        if (part < terminator.Length)
         {
             return OperationStatus.DestinationTooSmall;
         }
 
-        terminator.CopyTo(rest);
-        bytesWritten += terminator.Length;
         _completed = true;
         return OperationStatus.Done;
     }
@@ -128,26 +143,24 @@ public partial struct DotStuffer
     public OperationStatus Stuff(ReadOnlySpan<byte> source, IBufferWriter<byte> destination, bool isFinalBlock)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        do
+        if (_completed)
         {
-            // Pieces keep the requested buffer (twice the piece at worst) small whatever the input size.
-            int pieceLength = Math.Min(source.Length, StuffingPieceLength);
-            bool lastPiece = isFinalBlock && pieceLength == source.Length;
-            Span<byte> span = destination.GetSpan(GetMaxStuffedLength(pieceLength, lastPiece));
-            OperationStatus status = Stuff(source[..pieceLength], span, out int consumed, out int written, lastPiece);
-            destination.Advance(written);
-            if (status == OperationStatus.InvalidData)
-            {
-                return status;
-            }
-
-            source = source[consumed..];
+            throw new InvalidOperationException("The message is complete: call Reset before stuffing another one.");
         }
-        while (!source.IsEmpty);
+
+        if (_encoder.EncodeInPieces(source, destination, stuffDots: true, RejectsLongLines, out _) == OperationStatus.InvalidData)
+        {
+            Error = SmtpCodecError.DataLineTooLong;
+            return OperationStatus.InvalidData;
+        }
+
+        if (isFinalBlock)
+        {
+            Span<byte> span = destination.GetSpan(GetMaxStuffedLength(0, isFinalBlock: true));
+            _ = Stuff([], span, out _, out int written, isFinalBlock: true);
+            destination.Advance(written);
+        }
 
         return OperationStatus.Done;
     }
-
-    /// <summary>The input bytes stuffed per buffer request of the buffer-writer overload.</summary>
-    internal const int StuffingPieceLength = 16 * 1024;
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SmtpCodec.Protocol;
@@ -51,6 +52,7 @@ public partial struct DotUnstuffer
         DotCarriageReturn,
         InLine,
         InLineCarriageReturn,
+        LineFeedPending,
         Completed,
         Failed,
     }
@@ -77,9 +79,13 @@ public partial struct DotUnstuffer
         ErrorOffset = 0;
     }
 
-    /// <summary>Unstuffs a chunk of data into a span; the content is never longer than the input consumed.</summary>
+    /// <summary>
+    /// Unstuffs a chunk of data into a span. A CR is held until the next byte shows it ends a line, so the
+    /// content never holds a bare CR; a call can therefore write one byte more than it consumed (the CR
+    /// consumed before), and over the whole data the content is never longer than the input.
+    /// </summary>
     /// <param name="source">The next bytes received after the 354 reply.</param>
-    /// <param name="destination">Where the content goes.</param>
+    /// <param name="destination">Where the content goes; bytes past <paramref name="bytesWritten"/> may be overwritten (scratch for block copies).</param>
     /// <param name="bytesConsumed">How many bytes of <paramref name="source"/> were consumed; on Done the bytes after the terminator are left unread.</param>
     /// <param name="bytesWritten">How many content bytes were written.</param>
     /// <param name="isFinalBlock">Whether no more input follows: data without a terminator is then an error.</param>
@@ -102,10 +108,10 @@ public partial struct DotUnstuffer
         _contentLength += bytesWritten;
         if (status == OperationStatus.DestinationTooSmall && limited)
         {
-            // Only the limit stood in the way: the next content byte is one too many.
+            // Only the limit stood in the way: the next content byte is one too many (a pending LF was consumed already).
+            ErrorOffset = _state == State.LineFeedPending ? _position - 1 : _position;
             _state = State.Failed;
             Error = SmtpCodecError.MessageTooLarge;
-            ErrorOffset = _position;
             return OperationStatus.InvalidData;
         }
 
@@ -137,47 +143,133 @@ public partial struct DotUnstuffer
         ref byte dst = ref MemoryMarshal.GetReference(destination);
         int sourceLength = source.Length;
         int destinationLength = destination.Length;
-        bool vectorize = CrLfBlockScanner.IsSupported;
+        CrLfBlockScanner.ScanPath path = CrLfBlockScanner.Path;
+        bool vectorize = path != CrLfBlockScanner.ScanPath.Scalar;
+        bool use256 = path == CrLfBlockScanner.ScanPath.Vector256;
         State state = _state;
         int i = 0;
         int j = 0;
         OperationStatus status = OperationStatus.NeedMoreData;
 
+        // The byte-wise path runs up to here before blocks are tried again, so no byte is scanned twice.
+        int scalarEnd = 0;
+
+        if (state == State.LineFeedPending)
+        {
+            // The CR of a confirmed CRLF went out when the destination had room for it alone.
+            if (destinationLength == 0)
+            {
+                bytesConsumed = 0;
+                bytesWritten = 0;
+                return OperationStatus.DestinationTooSmall;
+            }
+
+            Unsafe.Add(ref dst, j++) = LineFeed;
+            state = State.LineStart;
+        }
+
         while (i < sourceLength)
         {
-            if (vectorize && state is State.LineStart or State.InLine)
+            if (vectorize
+                && i >= scalarEnd
+                && state is State.LineStart or State.InLine
+                && sourceLength - i >= CrLfBlockScanner.BlockSize
+                && destinationLength - j >= CrLfBlockScanner.BlockSize)
             {
                 bool atLineStart = state == State.LineStart;
-                int copied = CrLfBlockScanner.CopyCleanBlocks(source[i..], destination[j..], checkDots: true, ref atLineStart);
+                int copied = CrLfBlockScanner.CopyCleanBlocks(source[i..], destination[j..], use256, checkDots: true, ref atLineStart, out ulong flags, out _);
                 if (copied > 0)
                 {
                     i += copied;
                     j += copied;
                     state = atLineStart ? State.LineStart : State.InLine;
-                    if (i == sourceLength)
+                }
+
+                if (flags == 0)
+                {
+                    // Stopped for lack of room on either side: the rest goes byte by byte.
+                    continue;
+                }
+
+                if (destinationLength - j < CrLfBlockScanner.BlockSize)
+                {
+                    scalarEnd = i + CrLfBlockScanner.BlockSize;
+                    continue;
+                }
+
+                // Jump from flagged byte to flagged byte of the block's one scan; the bytes between are content.
+                ref byte block = ref Unsafe.Add(ref src, i);
+
+                // With a block to spare on both sides, runs are copied as fixed 64-byte moves (see CopyRun).
+                bool overCopy = sourceLength - i >= 2 * CrLfBlockScanner.BlockSize && destinationLength - j >= 2 * CrLfBlockScanner.BlockSize;
+                byte last = Unsafe.Add(ref block, CrLfBlockScanner.BlockSize - 1);
+                State end = last == LineFeed ? State.LineStart : State.InLine;
+                int from = 0;
+                do
+                {
+                    int at = BitOperations.TrailingZeroCount(flags);
+                    flags &= flags - 1;
+                    CrLfBlockScanner.CopyRun(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), at - from, overCopy);
+                    j += at - from;
+                    from = at + 1;
+                    byte flagged = Unsafe.Add(ref block, at);
+                    if (flagged == LineFeed)
                     {
+                        // Flagged LFs do not follow a CR (RFC 5321 section 2.3.8).
+                        return Fail(SmtpCodecError.BareLineFeedInData, i + at, i + at, j, out bytesConsumed, out bytesWritten);
+                    }
+
+                    if (flagged == CarriageReturn)
+                    {
+                        // Flagged CRs are not followed by LF in the block: bare, unless the block's last byte, held until the next.
+                        if (at != CrLfBlockScanner.BlockSize - 1)
+                        {
+                            return Fail(SmtpCodecError.BareCarriageReturnInData, i + at, i + at + 1, j, out bytesConsumed, out bytesWritten);
+                        }
+
+                        end = State.InLineCarriageReturn;
                         break;
                     }
-                }
-            }
 
-            if (vectorize
-                && state is State.LineStart or State.InLine
-                && sourceLength - i >= CrLfBlockScanner.BlockSize
-                && destinationLength - j >= CrLfBlockScanner.BlockSize)
-            {
-                int clean = CrLfBlockScanner.CleanPrefixLength(ref Unsafe.Add(ref src, i), state == State.LineStart, checkDots: true, out _);
-                if (clean > 0)
-                {
-                    Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref src, i), (uint)clean);
-                    i += clean;
-                    j += clean;
-                    state = Unsafe.Add(ref src, i - 1) == LineFeed ? State.LineStart : State.InLine;
-                    if (clean == CrLfBlockScanner.BlockSize)
+                    // A dot that starts a line: the sender's doubling is dropped (RFC 5321 section 4.5.2), "." CRLF ends the data.
+                    if (at == CrLfBlockScanner.BlockSize - 1)
                     {
-                        continue;
+                        end = State.LineStartDot;
+                        break;
+                    }
+
+                    if (Unsafe.Add(ref block, at + 1) == CarriageReturn)
+                    {
+                        if (at + 2 == CrLfBlockScanner.BlockSize)
+                        {
+                            end = State.DotCarriageReturn;
+                            from = CrLfBlockScanner.BlockSize;
+                            break;
+                        }
+
+                        if (Unsafe.Add(ref block, at + 2) == LineFeed)
+                        {
+                            i += at + 3;
+                            _state = State.Completed;
+                            _position += i;
+                            bytesConsumed = i;
+                            bytesWritten = j;
+                            return OperationStatus.Done;
+                        }
                     }
                 }
+                while (flags != 0);
+
+                if (from < CrLfBlockScanner.BlockSize)
+                {
+                    int rest = CrLfBlockScanner.BlockSize - from;
+                    CrLfBlockScanner.CopyRun(ref Unsafe.Add(ref dst, j), ref Unsafe.Add(ref block, from), rest, overCopy);
+                    j += rest;
+                }
+
+                state = end;
+                i += CrLfBlockScanner.BlockSize;
+                continue;
             }
 
             byte b = Unsafe.Add(ref src, i);
@@ -207,6 +299,7 @@ public partial struct DotUnstuffer
                     continue;
 
                 case State.InLineCarriageReturn:
+                    // The held CR goes out only with its LF, so a bare CR never reaches the content.
                     if (b != LineFeed)
                     {
                         return Fail(SmtpCodecError.BareCarriageReturnInData, i - 1, i, j, out bytesConsumed, out bytesWritten);
@@ -218,8 +311,17 @@ public partial struct DotUnstuffer
                         break;
                     }
 
-                    Unsafe.Add(ref dst, j++) = LineFeed;
+                    Unsafe.Add(ref dst, j++) = CarriageReturn;
                     i++;
+                    if (j == destinationLength)
+                    {
+                        // The CRLF is confirmed; its LF goes out with the next call.
+                        state = State.LineFeedPending;
+                        status = OperationStatus.DestinationTooSmall;
+                        break;
+                    }
+
+                    Unsafe.Add(ref dst, j++) = LineFeed;
                     state = State.LineStart;
                     continue;
 
@@ -227,6 +329,14 @@ public partial struct DotUnstuffer
                     if (b == LineFeed)
                     {
                         return Fail(SmtpCodecError.BareLineFeedInData, i, i, j, out bytesConsumed, out bytesWritten);
+                    }
+
+                    if (b == CarriageReturn)
+                    {
+                        // Held until the next byte shows whether it ends a line or is bare.
+                        i++;
+                        state = State.InLineCarriageReturn;
+                        continue;
                     }
 
                     if (j == destinationLength)
@@ -237,7 +347,7 @@ public partial struct DotUnstuffer
 
                     Unsafe.Add(ref dst, j++) = b;
                     i++;
-                    state = b == CarriageReturn ? State.InLineCarriageReturn : State.InLine;
+                    state = State.InLine;
                     continue;
             }
 

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using SmtpCodec.Protocol;
+using SmtpCodec.Text;
 
 namespace SmtpCodec.Sasl;
 
@@ -19,11 +20,11 @@ public sealed class CramMd5SaslClient : SaslClient
     /// <summary>Creates the client.</summary>
     /// <param name="userName">The user name.</param>
     /// <param name="password">The shared secret.</param>
-    /// <exception cref="ArgumentException">A value holds NUL, CR or LF, or the user name holds a space.</exception>
+    /// <exception cref="ArgumentException">The user name holds a space.</exception>
     public CramMd5SaslClient(string userName, string password)
     {
-        RefuseFramingCharacters(userName, nameof(userName));
-        RefuseFramingCharacters(password, nameof(password));
+        ArgumentNullException.ThrowIfNull(userName);
+        ArgumentNullException.ThrowIfNull(password);
         if (userName.Contains(' ', StringComparison.Ordinal))
         {
             throw new ArgumentException("A CRAM-MD5 user name cannot hold a space, which ends it (RFC 2195 section 2).", nameof(userName));
@@ -59,8 +60,7 @@ public sealed class CramMd5SaslClient : SaslClient
         Span<byte> hex = stackalloc byte[2 * HMACMD5.HashSizeInBytes];
         for (int i = 0; i < digest.Length; i++)
         {
-            hex[2 * i] = (byte)"0123456789abcdef"[digest[i] >> 4];
-            hex[(2 * i) + 1] = (byte)"0123456789abcdef"[digest[i] & 0xF];
+            HexDigits.Write(digest[i], HexDigits.Lower, hex[(2 * i)..]);
         }
 
         var builder = new SaslResponseBuilder(response);

@@ -16,11 +16,12 @@ public sealed class LoginSaslClient : SaslClient
     /// <summary>Creates the client.</summary>
     /// <param name="userName">The user name.</param>
     /// <param name="password">The password.</param>
-    /// <exception cref="ArgumentException">A value holds NUL, CR or LF.</exception>
+    /// <exception cref="ArgumentNullException">A value is null.</exception>
     public LoginSaslClient(string userName, string password)
     {
-        RefuseFramingCharacters(userName, nameof(userName));
-        RefuseFramingCharacters(password, nameof(password));
+        // Each value is a whole base64 response with no inner syntax, so no character is refused.
+        ArgumentNullException.ThrowIfNull(userName);
+        ArgumentNullException.ThrowIfNull(password);
         _userName = userName;
         _password = password;
     }

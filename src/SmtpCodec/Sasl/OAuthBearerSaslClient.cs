@@ -22,19 +22,14 @@ public sealed class OAuthBearerSaslClient : SaslClient
     /// <param name="accessToken">The OAuth 2.0 access token.</param>
     /// <param name="host">The server's host name sent as <c>host=</c>, or null.</param>
     /// <param name="port">The server's port sent as <c>port=</c>, or 0 for none.</param>
-    /// <exception cref="ArgumentException">A value holds NUL, CR, LF or ^A, or the port is out of range.</exception>
+    /// <exception cref="ArgumentException">A value holds NUL or ^A (RFC 7628 section 3.1), or the port is out of range.</exception>
     public OAuthBearerSaslClient(string userName, string accessToken, string? host = null, int port = 0)
     {
-        RefuseFramingCharacters(userName, nameof(userName));
-        RefuseFramingCharacters(accessToken, nameof(accessToken));
+        RefuseOAuthSeparators(userName, nameof(userName));
+        RefuseOAuthSeparators(accessToken, nameof(accessToken));
         if (host is not null)
         {
-            RefuseFramingCharacters(host, nameof(host));
-        }
-
-        if ((userName + accessToken + host).Contains('\u0001', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("OAUTHBEARER values cannot hold ^A, its field separator.", nameof(accessToken));
+            RefuseOAuthSeparators(host, nameof(host));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(port);

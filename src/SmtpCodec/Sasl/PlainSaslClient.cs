@@ -15,12 +15,13 @@ public sealed class PlainSaslClient : SaslClient
     /// <param name="userName">The authentication identity.</param>
     /// <param name="password">The password.</param>
     /// <param name="authorizationId">The identity to act as; empty to act as <paramref name="userName"/>.</param>
-    /// <exception cref="ArgumentException">A value holds NUL, CR or LF.</exception>
+    /// <exception cref="ArgumentException">A value holds NUL, the field separator (RFC 4616 section 2).</exception>
     public PlainSaslClient(string userName, string password, string authorizationId = "")
     {
-        RefuseFramingCharacters(userName, nameof(userName));
-        RefuseFramingCharacters(password, nameof(password));
-        RefuseFramingCharacters(authorizationId, nameof(authorizationId));
+        // SAFE is any UTF-8 but NUL (RFC 4616 section 2); line breaks are fine, as the message travels in base64.
+        RefuseNul(userName, nameof(userName));
+        RefuseNul(password, nameof(password));
+        RefuseNul(authorizationId, nameof(authorizationId));
         _userName = userName;
         _password = password;
         _authorizationId = authorizationId;

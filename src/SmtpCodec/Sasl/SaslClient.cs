@@ -43,32 +43,36 @@ public abstract class SaslClient
     /// <param name="base64Text">The reply text after "334 ".</param>
     /// <param name="challenge">Where the decoded challenge goes; 3/4 of the text's length suffices.</param>
     /// <param name="bytesWritten">The length of the challenge.</param>
-    /// <returns>None, <see cref="SmtpCodecError.InvalidBase64"/>, or <see cref="SmtpCodecError.DestinationTooSmall"/>.</returns>
-    public static SmtpCodecError DecodeChallenge(ReadOnlySpan<byte> base64Text, Span<byte> challenge, out int bytesWritten)
-    {
-        OperationStatus status = Base64.DecodeFromUtf8(base64Text, challenge, out int consumed, out bytesWritten);
-        return status switch
-        {
-            OperationStatus.Done when consumed == base64Text.Length => SmtpCodecError.None,
-            OperationStatus.DestinationTooSmall => SmtpCodecError.DestinationTooSmall,
-            _ => SmtpCodecError.InvalidBase64,
-        };
-    }
+    /// <returns>None, <see cref="SmtpCodecError.InvalidBase64"/> (also for any whitespace in the text), or <see cref="SmtpCodecError.DestinationTooSmall"/>.</returns>
+    public static SmtpCodecError DecodeChallenge(ReadOnlySpan<byte> base64Text, Span<byte> challenge, out int bytesWritten) =>
+        DecodeStrictBase64(base64Text, challenge, out bytesWritten);
 
-    /// <summary>Writes the initial response, sent with the AUTH command (or after an empty 334 when deferred).</summary>
+    /// <summary>
+    /// Writes the initial response, sent with the AUTH command (RFC 4954 section 4). When the AUTH line
+    /// would pass 512 octets, <see cref="Commands.SmtpCommandWriter.WriteAuth(IBufferWriter{byte}, SaslMechanism, ReadOnlySpan{byte})"/>
+    /// defers it: send these same bytes with <see cref="Commands.SmtpCommandWriter.WriteAuthResponse"/> after
+    /// the server's empty 334, either kept from this call or written again by a second call. Until the first
+    /// <see cref="EvaluateChallenge"/>, every call writes the same response; do not pass the empty 334 to
+    /// <see cref="EvaluateChallenge"/>, which would take it for the mechanism's next challenge.
+    /// </summary>
     /// <param name="response">Where the raw response goes.</param>
     /// <param name="bytesWritten">The length of the response.</param>
     /// <param name="error">Why the step failed, on InvalidData.</param>
     /// <returns>Done, DestinationTooSmall (nothing changed: retry with more room) or InvalidData.</returns>
-    /// <exception cref="InvalidOperationException">The mechanism has no initial response or it was already written.</exception>
+    /// <exception cref="InvalidOperationException">The mechanism has no initial response, or a challenge was already answered.</exception>
     public OperationStatus WriteInitialResponse(Span<byte> response, out int bytesWritten, out SmtpCodecError error)
     {
-        if (!HasInitialResponse || Step != 0)
+        if (!HasInitialResponse || _challengeAnswered)
         {
             throw new InvalidOperationException($"{SaslMechanismNames.GetName(Mechanism)} has no initial response to write now.");
         }
 
-        return Evaluate([], response, out bytesWritten, out error);
+        // The first step depends only on the credentials, so writing it again gives the same bytes.
+        int step = Step;
+        Step = 0;
+        OperationStatus status = Respond([], response, out bytesWritten, out error);
+        Step = status == OperationStatus.Done ? 1 : step;
+        return status;
     }
 
     /// <summary>Answers a server challenge (the decoded text of a 334 reply).</summary>
@@ -77,11 +81,29 @@ public abstract class SaslClient
     /// <param name="bytesWritten">The length of the response (0 is an empty line).</param>
     /// <param name="error">Why the step failed, on InvalidData.</param>
     /// <returns>Done, DestinationTooSmall (nothing changed: retry with more room) or InvalidData (cancel with <c>*</c>).</returns>
-    public OperationStatus EvaluateChallenge(ReadOnlySpan<byte> challenge, Span<byte> response, out int bytesWritten, out SmtpCodecError error) =>
-        Evaluate(challenge, response, out bytesWritten, out error);
+    public OperationStatus EvaluateChallenge(ReadOnlySpan<byte> challenge, Span<byte> response, out int bytesWritten, out SmtpCodecError error)
+    {
+        OperationStatus status = Respond(challenge, response, out bytesWritten, out error);
+        if (status != OperationStatus.DestinationTooSmall)
+        {
+            _challengeAnswered = true;
+        }
+
+        if (status == OperationStatus.Done)
+        {
+            Step++;
+        }
+
+        return status;
+    }
 
     /// <summary>How many responses were written so far.</summary>
     protected int Step { get; private set; }
+
+    private bool _challengeAnswered;
+
+    /// <summary>The whitespace <see cref="Base64.DecodeFromUtf8(ReadOnlySpan{byte}, Span{byte}, out int, out int, bool)"/> skips.</summary>
+    private static readonly SearchValues<byte> Base64Whitespace = SearchValues.Create(" \t\r\n\v\f"u8);
 
     /// <summary>Computes the next response; must leave the state unchanged when it returns DestinationTooSmall.</summary>
     /// <param name="challenge">The raw challenge, empty for the initial response.</param>
@@ -91,27 +113,47 @@ public abstract class SaslClient
     /// <returns>Done, DestinationTooSmall or InvalidData.</returns>
     protected abstract OperationStatus Respond(ReadOnlySpan<byte> challenge, Span<byte> response, out int bytesWritten, out SmtpCodecError failure);
 
-    /// <summary>Refuses credentials that cannot be framed: NUL always, and controls other than those a mechanism allows.</summary>
+    /// <summary>Refuses NUL, which separates the fields of PLAIN (RFC 4616 section 2) and ends C strings in servers.</summary>
     /// <param name="value">The credential.</param>
     /// <param name="parameterName">Its parameter name.</param>
-    /// <exception cref="ArgumentException">The credential holds NUL or a line break.</exception>
-    protected static void RefuseFramingCharacters(string value, string parameterName)
+    /// <exception cref="ArgumentException">The credential holds NUL.</exception>
+    protected static void RefuseNul(string value, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(value, parameterName);
-        if (value.AsSpan().IndexOfAny('\0', '\r', '\n') >= 0)
+        if (value.Contains('\0', StringComparison.Ordinal))
         {
-            throw new ArgumentException("A SASL credential cannot hold NUL, CR or LF.", parameterName);
+            throw new ArgumentException("This SASL credential cannot hold NUL: the mechanism uses it as a separator.", parameterName);
         }
     }
 
-    private OperationStatus Evaluate(ReadOnlySpan<byte> challenge, Span<byte> response, out int bytesWritten, out SmtpCodecError error)
+    /// <summary>Refuses NUL and ^A, the key-value separator of XOAUTH2 and OAUTHBEARER (RFC 7628 section 3.1).</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="parameterName">Its parameter name.</param>
+    /// <exception cref="ArgumentException">The value holds NUL or ^A.</exception>
+    private protected static void RefuseOAuthSeparators(string value, string parameterName)
     {
-        OperationStatus status = Respond(challenge, response, out bytesWritten, out error);
-        if (status == OperationStatus.Done)
+        ArgumentNullException.ThrowIfNull(value, parameterName);
+        if (value.AsSpan().IndexOfAny('\0', '\u0001') >= 0)
         {
-            Step++;
+            throw new ArgumentException("An OAuth SASL value cannot hold NUL or ^A, the separator of its fields (RFC 7628 section 3.1).", parameterName);
+        }
+    }
+
+    /// <summary>Strict base64 (RFC 4648 section 3.3): unlike <see cref="Base64.DecodeFromUtf8(ReadOnlySpan{byte}, Span{byte}, out int, out int, bool)"/>, whitespace is refused.</summary>
+    private protected static SmtpCodecError DecodeStrictBase64(ReadOnlySpan<byte> base64Text, Span<byte> destination, out int bytesWritten)
+    {
+        bytesWritten = 0;
+        if (base64Text.IndexOfAny(Base64Whitespace) >= 0)
+        {
+            return SmtpCodecError.InvalidBase64;
         }
 
-        return status;
+        OperationStatus status = Base64.DecodeFromUtf8(base64Text, destination, out int consumed, out bytesWritten);
+        return status switch
+        {
+            OperationStatus.Done when consumed == base64Text.Length => SmtpCodecError.None,
+            OperationStatus.DestinationTooSmall => SmtpCodecError.DestinationTooSmall,
+            _ => SmtpCodecError.InvalidBase64,
+        };
     }
 }

@@ -18,6 +18,14 @@ public sealed class ScramSha256SaslClient : SaslClient
     /// <summary>The smallest iteration count accepted by default (RFC 7677 section 4: at least 4096).</summary>
     public const int DefaultMinimumIterationCount = 4096;
 
+    /// <summary>
+    /// The largest iteration count accepted by default. The count comes from the server and the client
+    /// pays for it (two HMAC-SHA-256 per iteration, RFC 5802 section 3): i=2147483647 would keep it busy
+    /// for hours. Servers use 4096 (the RFC 7677 section 4 floor, Dovecot and Cyrus SASL defaults) to
+    /// tens of thousands; 100,000 costs tens of milliseconds. Raise it for a server set higher.
+    /// </summary>
+    public const int DefaultMaximumIterationCount = 100_000;
+
     private const int HashLength = 32;
 
     // Bounds what a server's salt may take on the stack; real salts are 16 to 32 bytes.
@@ -30,6 +38,7 @@ public sealed class ScramSha256SaslClient : SaslClient
     private readonly byte[] _clientFirstBare;
     private readonly string _clientNonce;
     private readonly int _minimumIterationCount;
+    private readonly int _maximumIterationCount;
     private readonly byte[] _expectedServerSignature = new byte[HashLength];
 
     /// <summary>Creates the client with a fresh random nonce.</summary>
@@ -37,30 +46,51 @@ public sealed class ScramSha256SaslClient : SaslClient
     /// <param name="password">The password (printable ASCII).</param>
     /// <exception cref="ArgumentException">A value is not printable ASCII.</exception>
     public ScramSha256SaslClient(string userName, string password)
-        : this(userName, password, Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), DefaultMinimumIterationCount)
+        : this(userName, password, Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), DefaultMinimumIterationCount, DefaultMaximumIterationCount)
     {
     }
 
-    /// <summary>Creates the client with a given nonce (for tests and known answers) and iteration floor.</summary>
+    /// <summary>Creates the client with a fresh random nonce and the iteration counts the server may ask for.</summary>
     /// <param name="userName">The user name (printable ASCII).</param>
     /// <param name="password">The password (printable ASCII).</param>
-    /// <param name="clientNonce">The client nonce: printable ASCII without ','; use a fresh random value outside tests.</param>
     /// <param name="minimumIterationCount">The smallest iteration count the server may ask for.</param>
-    /// <exception cref="ArgumentException">A value is not printable ASCII, or the nonce is empty or holds ','.</exception>
-    public ScramSha256SaslClient(string userName, string password, string clientNonce, int minimumIterationCount = DefaultMinimumIterationCount)
+    /// <param name="maximumIterationCount">The largest iteration count the server may ask for (see <see cref="DefaultMaximumIterationCount"/>).</param>
+    /// <exception cref="ArgumentException">A value is not printable ASCII.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The minimum is below 1 or above the maximum.</exception>
+    public ScramSha256SaslClient(string userName, string password, int minimumIterationCount, int maximumIterationCount)
+        : this(userName, password, Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), minimumIterationCount, maximumIterationCount)
+    {
+    }
+
+    /// <summary>Creates the client with a given nonce (for tests and known answers) and iteration bounds.</summary>
+    /// <param name="userName">The user name (printable ASCII).</param>
+    /// <param name="password">The password (printable ASCII).</param>
+    /// <param name="clientNonce">The client nonce: RFC 5802 printable (%x21-2B / %x2D-7E: no space, no ','); use a fresh random value outside tests.</param>
+    /// <param name="minimumIterationCount">The smallest iteration count the server may ask for.</param>
+    /// <param name="maximumIterationCount">The largest iteration count the server may ask for (see <see cref="DefaultMaximumIterationCount"/>).</param>
+    /// <exception cref="ArgumentException">A value is not printable ASCII, or the nonce is empty or not RFC 5802 printable.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The minimum is below 1 or above the maximum.</exception>
+    public ScramSha256SaslClient(
+        string userName,
+        string password,
+        string clientNonce,
+        int minimumIterationCount = DefaultMinimumIterationCount,
+        int maximumIterationCount = DefaultMaximumIterationCount)
     {
         RequirePrintableAscii(userName, nameof(userName));
         RequirePrintableAscii(password, nameof(password));
-        RequirePrintableAscii(clientNonce, nameof(clientNonce));
-        if (clientNonce.Length == 0 || clientNonce.Contains(',', StringComparison.Ordinal))
+        ArgumentNullException.ThrowIfNull(clientNonce);
+        if (clientNonce.Length == 0 || !IsNoncePrintable(clientNonce))
         {
-            throw new ArgumentException("The client nonce must be non-empty and hold no ',' (RFC 5802 section 7).", nameof(clientNonce));
+            throw new ArgumentException("The client nonce must be non-empty RFC 5802 printable: %x21-2B / %x2D-7E, no space and no ',' (RFC 5802 section 7).", nameof(clientNonce));
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(minimumIterationCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maximumIterationCount, minimumIterationCount);
         _password = Encoding.ASCII.GetBytes(password);
         _clientNonce = clientNonce;
         _minimumIterationCount = minimumIterationCount;
+        _maximumIterationCount = maximumIterationCount;
 
         // client-first-message-bare = "n=" saslname ",r=" c-nonce (RFC 5802 section 7).
         var bare = new byte[(3 * userName.Length) + clientNonce.Length + 5];
@@ -105,6 +135,13 @@ public sealed class ScramSha256SaslClient : SaslClient
         }
     }
 
+    /// <summary>printable = %x21-2B / %x2D-7E: visible ASCII but ',' (RFC 5802 section 7).</summary>
+    private static bool IsNoncePrintable(ReadOnlySpan<char> nonce) =>
+        !nonce.ContainsAnyExceptInRange((char)0x21, (char)0x7E) && !nonce.Contains(',');
+
+    private static bool IsNoncePrintable(ReadOnlySpan<byte> nonce) =>
+        !nonce.ContainsAnyExceptInRange((byte)0x21, (byte)0x7E) && !nonce.Contains((byte)',');
+
     private static void RequirePrintableAscii(string value, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(value, parameterName);
@@ -147,6 +184,8 @@ public sealed class ScramSha256SaslClient : SaslClient
         failure = ParseServerFirst(serverFirst, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> saltText, out int iterations);
         if (failure != SmtpCodecError.None)
         {
+            // The exchange is over: the password is not needed any more.
+            CryptographicOperations.ZeroMemory(_password);
             return OperationStatus.InvalidData;
         }
 
@@ -158,8 +197,10 @@ public sealed class ScramSha256SaslClient : SaslClient
         }
 
         Span<byte> salt = stackalloc byte[Base64.GetMaxDecodedFromUtf8Length(saltText.Length)];
-        if (Base64.DecodeFromUtf8(saltText, salt, out int consumed, out int saltLength) != OperationStatus.Done || consumed != saltText.Length)
+        failure = DecodeStrictBase64(saltText, salt, out int saltLength);
+        if (failure != SmtpCodecError.None)
         {
+            CryptographicOperations.ZeroMemory(_password);
             failure = SmtpCodecError.InvalidBase64;
             return OperationStatus.InvalidData;
         }
@@ -174,6 +215,9 @@ public sealed class ScramSha256SaslClient : SaslClient
 
         Span<byte> saltedPassword = stackalloc byte[HashLength];
         Rfc2898DeriveBytes.Pbkdf2(_password, salt[..saltLength], saltedPassword, iterations, HashAlgorithmName.SHA256);
+
+        // Only the salted password's keys are needed from here on (RFC 5802 section 3).
+        CryptographicOperations.ZeroMemory(_password);
         Span<byte> clientKey = stackalloc byte[HashLength];
         HMACSHA256.HashData(saltedPassword, "Client Key"u8, clientKey);
         Span<byte> storedKey = stackalloc byte[HashLength];
@@ -227,7 +271,9 @@ public sealed class ScramSha256SaslClient : SaslClient
                     salt = value;
                     break;
                 case 2 when part[0] == 'i':
-                    if (!Utf8Parser.TryParse(value, out iterations, out int used) || used != value.Length || iterations < _minimumIterationCount)
+                    // A count above the maximum would let the server keep the client busy for hours.
+                    if (!Utf8Parser.TryParse(value, out iterations, out int used) || used != value.Length
+                        || iterations < _minimumIterationCount || iterations > _maximumIterationCount)
                     {
                         return SmtpCodecError.InvalidServerChallenge;
                     }
@@ -240,8 +286,9 @@ public sealed class ScramSha256SaslClient : SaslClient
             }
         }
 
-        // The server's nonce extends the client's (RFC 5802 section 5.1).
-        if (field < 3 || salt.IsEmpty || salt.Length > MaxSaltTextLength || nonce.Length <= _clientNonce.Length || !Ascii.Equals(nonce[.._clientNonce.Length], _clientNonce))
+        // The server's nonce extends the client's and is printable too (RFC 5802 sections 5.1 and 7).
+        if (field < 3 || salt.IsEmpty || salt.Length > MaxSaltTextLength || nonce.Length <= _clientNonce.Length
+            || !Ascii.Equals(nonce[.._clientNonce.Length], _clientNonce) || !IsNoncePrintable(nonce))
         {
             return SmtpCodecError.InvalidServerChallenge;
         }
@@ -275,7 +322,7 @@ public sealed class ScramSha256SaslClient : SaslClient
         }
 
         Span<byte> signature = stackalloc byte[HashLength + 2];
-        if (Base64.DecodeFromUtf8(verifier, signature, out int consumed, out int length) != OperationStatus.Done || consumed != verifier.Length)
+        if (DecodeStrictBase64(verifier, signature, out int length) != SmtpCodecError.None)
         {
             return SmtpCodecError.InvalidBase64;
         }

@@ -17,15 +17,11 @@ public sealed class XOAuth2SaslClient : SaslClient
     /// <summary>Creates the client.</summary>
     /// <param name="userName">The account's address.</param>
     /// <param name="accessToken">The OAuth 2.0 access token.</param>
-    /// <exception cref="ArgumentException">A value holds NUL, CR, LF or ^A.</exception>
+    /// <exception cref="ArgumentException">A value holds NUL or ^A, its field separator.</exception>
     public XOAuth2SaslClient(string userName, string accessToken)
     {
-        RefuseFramingCharacters(userName, nameof(userName));
-        RefuseFramingCharacters(accessToken, nameof(accessToken));
-        if (userName.Contains('\u0001', StringComparison.Ordinal) || accessToken.Contains('\u0001', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("XOAUTH2 credentials cannot hold ^A, its field separator.", nameof(accessToken));
-        }
+        RefuseOAuthSeparators(userName, nameof(userName));
+        RefuseOAuthSeparators(accessToken, nameof(accessToken));
 
         _userName = userName;
         _accessToken = accessToken;

@@ -70,4 +70,21 @@ public sealed class StuffVerbTests
         Assert.Contains("--chunk", result.StdoutText, StringComparison.Ordinal);
         Assert.Contains("terminator", result.StdoutText, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("16385")]
+    [InlineData("40000")]
+    [InlineData("200000")]
+    public async Task StuffWithChunksLargerThanTheEncoderPiecesWritesTheSameOutput(string chunk)
+    {
+        byte[] message = [.. Enumerable.Range(0, 8000).SelectMany(k => Encoding.ASCII.GetBytes(k % 7 == 0 ? $".line {k}\n" : $"line {k} of text\r\n"))];
+        Assert.True(message.Length > 100 * 1024);
+
+        CliResult whole = await CliProcess.RunAsync(message, "stuff");
+        CliResult result = await CliProcess.RunAsync(message, "stuff", "--chunk", chunk);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(DataFixtures.ReferenceStuff(message), whole.Stdout);
+        Assert.Equal(whole.Stdout, result.Stdout);
+    }
 }

@@ -48,4 +48,14 @@ public sealed class UnstuffVerbTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("terminator", result.StdoutText, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task UnstuffPrintsNothingOfABareCarriageReturn()
+    {
+        CliResult result = await CliProcess.RunAsync("ok\r\nab\rc\r\n.\r\n"u8.ToArray(), "unstuff");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("ok\r\nab"u8.ToArray(), result.Stdout);
+        Assert.Contains("BareCarriageReturnInData at offset 6", result.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -84,4 +84,43 @@ public sealed class BdatChunkWriterTests
         Assert.Equal(0, allocated);
         Assert.StartsWith("BDAT 1", Encoding.ASCII.GetString(writer.WrittenSpan), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AChunkThatChangesWhileItIsWrittenIsRefusedInsteadOfSmuggled()
+    {
+        // The size is declared from the bytes before the header is written; the writer then turns them into
+        // lone LFs, so the normalized body grows past the declared size.
+        byte[] chunk = "abcdefgh"u8.ToArray();
+        var writer = new MutatingWriter(() => chunk.AsSpan().Fill((byte)'\n'));
+        var chunks = new BdatChunkWriter(normalizeLineBreaks: true);
+
+        try
+        {
+            chunks.WriteChunk(chunk, writer, last: true);
+            Assert.Fail($"the chunk was written with a wrong size: {Encoding.ASCII.GetString(writer.Inner.WrittenSpan)}");
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>A buffer writer that runs an action on its first Advance (after the BDAT header).</summary>
+    private sealed class MutatingWriter(Action onFirstAdvance) : IBufferWriter<byte>
+    {
+        private Action? _onFirstAdvance = onFirstAdvance;
+
+        public ArrayBufferWriter<byte> Inner { get; } = new();
+
+        public void Advance(int count)
+        {
+            Inner.Advance(count);
+            Action? action = _onFirstAdvance;
+            _onFirstAdvance = null;
+            action?.Invoke();
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => Inner.GetMemory(sizeHint);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => Inner.GetSpan(sizeHint);
+    }
 }

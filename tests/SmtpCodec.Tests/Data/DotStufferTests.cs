@@ -211,4 +211,48 @@ public sealed class DotStufferTests
             }
         }, iter: 500);
     }
+
+    [Theory]
+    [InlineData("abc", "abc\r\n.\r\n")]
+    [InlineData("abc\n", "abc\r\n.\r\n")]
+    [InlineData("", ".\r\n")]
+    [InlineData(".a\r.\n\r\n.", "..a\r\n..\r\n\r\n..\r\n.\r\n")]
+    public void OneByteDestinationsTakeTheTerminatorInParts(string input, string expected)
+    {
+        byte[] source = Encoding.Latin1.GetBytes(input);
+        var stuffer = new DotStuffer();
+        var output = new List<byte>();
+        var destination = new byte[1];
+        OperationStatus status;
+        int calls = 0;
+        do
+        {
+            status = stuffer.Stuff(source, destination, out int consumed, out int written, isFinalBlock: true);
+            output.AddRange(destination.AsSpan(0, written).ToArray());
+            source = source[consumed..];
+            Assert.True(++calls <= 40, "the stuffer made no progress with a 1-byte destination");
+        }
+        while (status == OperationStatus.DestinationTooSmall);
+
+        Assert.Equal(OperationStatus.Done, status);
+        Assert.True(stuffer.IsCompleted);
+        Assert.Equal(expected, Encoding.Latin1.GetString(output.ToArray()));
+    }
+
+    [Fact]
+    public void MoreInputAfterTheTerminatorHasBegunIsRefused()
+    {
+        var stuffer = new DotStuffer();
+        var destination = new byte[2];
+        Assert.Equal(OperationStatus.DestinationTooSmall, stuffer.Stuff("a"u8, destination, out _, out _, isFinalBlock: true));
+
+        try
+        {
+            stuffer.Stuff("b"u8, destination, out _, out _, isFinalBlock: true);
+            Assert.Fail("more input after the terminator began was accepted");
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
 }

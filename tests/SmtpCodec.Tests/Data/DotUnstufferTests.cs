@@ -181,4 +181,48 @@ public sealed class DotUnstufferTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("ab\rc\r\n.\r\n", 1)]
+    [InlineData("ab\rc\r\n.\r\n", 3)]
+    [InlineData("ab\rc\r\n.\r\n", 100)]
+    public void ABareCarriageReturnNeverReachesTheContent(string input, int chunk)
+    {
+        byte[] bytes = Encoding.Latin1.GetBytes(input);
+        (OperationStatus status, byte[] content, _, DotUnstuffer unstuffer) = DataFixtures.UnstuffInChunks(bytes, [chunk]);
+
+        Assert.Equal(OperationStatus.InvalidData, status);
+        Assert.Equal(SmtpCodecError.BareCarriageReturnInData, unstuffer.Error);
+        Assert.Equal(2, unstuffer.ErrorOffset);
+        Assert.Equal("ab"u8.ToArray(), content);
+    }
+
+    [Fact]
+    public void ACarriageReturnEndingAChunkIsHeldUntilItsLineFeedArrives()
+    {
+        var unstuffer = new DotUnstuffer();
+        var destination = new byte[8];
+
+        Assert.Equal(OperationStatus.NeedMoreData, unstuffer.Unstuff("ab\r"u8, destination, out int consumed, out int written, isFinalBlock: false));
+        Assert.Equal(3, consumed);
+        Assert.Equal("ab"u8.ToArray(), destination.AsSpan(0, written).ToArray());
+
+        Assert.Equal(OperationStatus.NeedMoreData, unstuffer.Unstuff("\n"u8, destination, out consumed, out written, isFinalBlock: false));
+        Assert.Equal(1, consumed);
+        Assert.Equal("\r\n"u8.ToArray(), destination.AsSpan(0, written).ToArray());
+    }
+
+    [Fact]
+    public void ACrLfIntoAOneByteDestinationArrivesWholeOverTwoCalls()
+    {
+        var unstuffer = new DotUnstuffer();
+        var destination = new byte[1];
+
+        Assert.Equal(OperationStatus.NeedMoreData, unstuffer.Unstuff("\r"u8, destination, out _, out int written, isFinalBlock: false));
+        Assert.Equal(0, written);
+        Assert.Equal(OperationStatus.DestinationTooSmall, unstuffer.Unstuff("\n.\r\n"u8, destination, out int consumed, out written, isFinalBlock: false));
+        Assert.Equal((1, (byte)'\r'), (consumed, destination[0]));
+        Assert.Equal(OperationStatus.Done, unstuffer.Unstuff(".\r\n"u8, destination, out consumed, out written, isFinalBlock: false));
+        Assert.Equal((3, 1, (byte)'\n'), (consumed, written, destination[0]));
+    }
 }

@@ -96,4 +96,82 @@ public sealed class ScramSha256SaslClientTests
         Assert.StartsWith("n,,n=user,r=", first, StringComparison.Ordinal);
         Assert.NotEqual(first, second);
     }
+
+    [Theory]
+    [InlineData(100_001, 100_000, SmtpCodecError.InvalidServerChallenge)]
+    [InlineData(2147483647, 100_000, SmtpCodecError.InvalidServerChallenge)]
+    [InlineData(8192, 8191, SmtpCodecError.InvalidServerChallenge)]
+    [InlineData(8192, 8192, SmtpCodecError.None)]
+    public void AnIterationCountAboveTheMaximumIsRefusedBeforeAnyWork(int iterations, int maximum, SmtpCodecError expected)
+    {
+        var client = new ScramSha256SaslClient("user", "pencil", "rOprNGfwEbeRWgbNEkqO", maximumIterationCount: maximum);
+        SaslExchange.InitialResponse(client);
+        string serverFirst = $"r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i={iterations}";
+
+        if (expected == SmtpCodecError.None)
+        {
+            Assert.StartsWith("c=biws,r=rOprNGfwEbeRWgbNEkqOxyz,p=", SaslExchange.Answer(client, serverFirst), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(expected, SaslExchange.Refusal(client, serverFirst));
+        }
+    }
+
+    [Fact]
+    public void TheDefaultMaximumIterationCountIsAHundredThousand()
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        SaslExchange.InitialResponse(client);
+
+        Assert.Equal(100_000, ScramSha256SaslClient.DefaultMaximumIterationCount);
+        Assert.Equal(SmtpCodecError.InvalidServerChallenge, SaslExchange.Refusal(client, "r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=100001"));
+    }
+
+    [Theory]
+    [InlineData("with space")]
+    [InlineData("tab\tnonce")]
+    [InlineData("a,b")]
+    [InlineData("")]
+    public void AClientNonceOutsideRfc5802PrintableIsRefused(string nonce)
+    {
+        Assert.Equal("clientNonce", Assert.Throws<ArgumentException>(() => new ScramSha256SaslClient("user", "pencil", nonce)).ParamName);
+    }
+
+    [Theory]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqO x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqO\u007fx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqO\u00e9,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")]
+    public void AServerNonceOutsideRfc5802PrintableIsRefused(string serverFirst)
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        SaslExchange.InitialResponse(client);
+
+        Assert.Equal(SmtpCodecError.InvalidServerChallenge, SaslExchange.Refusal(client, serverFirst));
+    }
+
+    [Theory]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0S NY7soEsUEjb6gQ==,i=4096")]
+    [InlineData("r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsU\r\nEjb6gQ==,i=4096")]
+    public void ASaltWithWhitespaceIsNotStrictBase64(string serverFirst)
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        SaslExchange.InitialResponse(client);
+
+        Assert.Equal(SmtpCodecError.InvalidBase64, SaslExchange.Refusal(client, serverFirst));
+    }
+
+    [Fact]
+    public void ThePasswordBytesAreClearedOnceTheProofIsComputed()
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        var password = (byte[])typeof(ScramSha256SaslClient)
+            .GetField("_password", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .GetValue(client)!;
+        SaslExchange.InitialResponse(client);
+        Assert.Equal("pencil"u8.ToArray(), password);
+
+        Assert.Equal(ClientFinal, SaslExchange.Answer(client, ServerFirst));
+        Assert.All(password, b => Assert.Equal(0, b));
+    }
 }

@@ -47,33 +47,29 @@ public static class StuffVerb
         using Stream input = Console.OpenStandardInput();
         using Stream output = Console.OpenStandardOutput();
         var stuffer = new DotStuffer(rejectLongLines);
-        var writer = new ArrayBufferWriter<byte>(2 * ReadSize + 16);
-        var buffer = new byte[ReadSize];
+
+        // Reads sized to N and the span overload feed the encoder exactly N bytes a call (design.md section 6);
+        // the destination holds the worst case of a whole chunk, so every call is Done or InvalidData.
+        var buffer = new byte[chunkSize];
+        var stuffed = new byte[DotStuffer.GetMaxStuffedLength(chunkSize, isFinalBlock: true)];
         int read;
         while ((read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)) > 0)
         {
-            for (int offset = 0; offset < read; offset += chunkSize)
+            OperationStatus status = stuffer.Stuff(buffer.AsSpan(0, read), stuffed, out _, out int written, isFinalBlock: false);
+            output.Write(stuffed, 0, written);
+            if (status != OperationStatus.Done)
             {
-                ReadOnlySpan<byte> piece = buffer.AsSpan(offset, Math.Min(chunkSize, read - offset));
-                if (stuffer.Stuff(piece, writer, isFinalBlock: false) != OperationStatus.Done)
-                {
-                    return Fail(output, writer, stuffer);
-                }
+                return Fail(stuffer);
             }
-
-            output.Write(writer.WrittenSpan);
-            writer.ResetWrittenCount();
         }
 
-        stuffer.Stuff([], writer, isFinalBlock: true);
-        output.Write(writer.WrittenSpan);
+        stuffer.Stuff([], stuffed, out _, out int terminatorLength, isFinalBlock: true);
+        output.Write(stuffed, 0, terminatorLength);
         return 0;
     }
 
-    private static int Fail(Stream output, ArrayBufferWriter<byte> writer, DotStuffer stuffer)
+    private static int Fail(DotStuffer stuffer)
     {
-        output.Write(writer.WrittenSpan);
-        output.Flush();
         Console.Error.WriteLine(
             $"smtpcodec stuff: {stuffer.Error} at offset {stuffer.ErrorOffset}: {SmtpCodecErrors.GetMessage(stuffer.Error)}");
         return 1;

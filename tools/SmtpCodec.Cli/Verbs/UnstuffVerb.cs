@@ -30,8 +30,18 @@ public static class UnstuffVerb
         while (true)
         {
             int read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            OperationStatus status = unstuffer.Unstuff(buffer.AsSpan(0, read), content, out int consumed, out int written, isFinalBlock: read == 0);
-            output.Write(content, 0, written);
+            ReadOnlySpan<byte> rest = buffer.AsSpan(0, read);
+            OperationStatus status;
+
+            // A held CR can make a call write one byte more than it read: go on until the read is used up.
+            do
+            {
+                status = unstuffer.Unstuff(rest, content, out int consumed, out int written, isFinalBlock: read == 0);
+                output.Write(content, 0, written);
+                rest = rest[consumed..];
+            }
+            while (status == OperationStatus.DestinationTooSmall);
+
             switch (status)
             {
                 case OperationStatus.InvalidData:
@@ -39,7 +49,7 @@ public static class UnstuffVerb
                 case OperationStatus.Done:
                     // Only the terminator may end the input: anything after it is not part of this message.
                     long end = unstuffer.BytesConsumed;
-                    if (consumed < read || input.Read(buffer) > 0)
+                    if (!rest.IsEmpty || input.Read(buffer) > 0)
                     {
                         return Fail(output, $"bytes after the terminator at offset {end}.");
                     }
