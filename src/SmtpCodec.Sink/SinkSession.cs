@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Text;
 using SmtpCodec.Data;
 using SmtpCodec.Protocol;
@@ -19,8 +20,9 @@ internal sealed class SinkSession
 
     private readonly SmtpSink _sink;
     private readonly SmtpSinkOptions _options;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
+    private Stream _stream;
+    private PipeReader _input;
+    private PipeWriter _output;
     private readonly byte[] _line;
     private readonly byte[] _discard = new byte[16 * 1024];
     private Mode _mode;
@@ -32,14 +34,28 @@ internal sealed class SinkSession
     private bool _lastChunk;
     private bool _chunksRefused;
     private DotUnstuffer _unstuffer;
+    private bool _tls;
+    private bool _startTlsRequested;
+    private bool _authenticated;
+    private SaslStep _saslStep;
+    private string? _loginUser;
 
     public SinkSession(SmtpSink sink, Stream stream)
     {
         _sink = sink;
         _options = sink.Options;
-        _input = PipeReader.Create(stream);
-        _output = PipeWriter.Create(stream);
+        _stream = stream;
+        (_input, _output) = CreatePipes(stream);
         _line = new byte[_options.MaxCommandLength];
+    }
+
+    /// <summary>The SASL exchange in progress: the next line is a response, not a command.</summary>
+    private enum SaslStep
+    {
+        None,
+        PlainResponse,
+        LoginUser,
+        LoginPassword,
     }
 
     private enum Mode
@@ -73,6 +89,12 @@ internal sealed class SinkSession
 
             // One flush for every reply the buffer's pipelined commands produced (RFC 2920 section 3.2).
             await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (_startTlsRequested)
+            {
+                await StartTlsAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (read.IsCompleted)
             {
                 break;
@@ -82,6 +104,28 @@ internal sealed class SinkSession
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// RFC 3207 section 4.2: anything the client pipelined after STARTTLS was already thrown away; the
+    /// handshake starts on a clean stream, and everything learnt before it is forgotten.
+    /// </summary>
+    private async Task StartTlsAsync(CancellationToken cancellationToken)
+    {
+        _startTlsRequested = false;
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _sink.Certificate }, cancellationToken).ConfigureAwait(false);
+        _stream = ssl;
+        (_input, _output) = CreatePipes(ssl);
+        _tls = true;
+        _greeted = false;
+        _authenticated = false;
+        Reset();
+    }
+
+    private static (PipeReader Input, PipeWriter Output) CreatePipes(Stream stream) =>
+        (PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
 
     /// <summary>Handles every complete command (and the content) in the buffer; the rest waits for more bytes.</summary>
     private void Process(ref ReadOnlySequence<byte> buffer)
@@ -151,7 +195,21 @@ internal sealed class SinkSession
                         length--;
                     }
 
-                    Handle(_line.AsSpan(0, length));
+                    if (_saslStep != SaslStep.None)
+                    {
+                        SaslResponse(_line.AsSpan(0, length));
+                    }
+                    else
+                    {
+                        Handle(_line.AsSpan(0, length));
+                    }
+
+                    if (_startTlsRequested)
+                    {
+                        buffer = buffer.Slice(buffer.End);
+                        return;
+                    }
+
                     break;
             }
         }
@@ -286,10 +344,148 @@ internal sealed class SinkSession
                 Write("214 2.0.0 See RFC 5321\r\n"u8);
                 return;
 
+            case SmtpCommand.StartTls when Offers(EhloExtensions.StartTls):
+                if (_tls)
+                {
+                    Write("503 5.5.1 TLS already active\r\n"u8);
+                    return;
+                }
+
+                Write("220 2.0.0 Ready to start TLS\r\n"u8);
+                _startTlsRequested = true;
+                return;
+
+            case SmtpCommand.Auth when Offers(EhloExtensions.Auth):
+                Auth(argument);
+                return;
+
             default:
-                // EXPN, STARTTLS, AUTH, and the commands RFC 5321 appendix F retired: not offered here.
+                // EXPN, and STARTTLS or AUTH when not offered, and the commands RFC 5321 appendix F retired.
                 Write("502 5.5.1 Command not implemented\r\n"u8);
                 return;
+        }
+    }
+
+    /// <summary>Whether the extension is on offer now: STARTTLS only before TLS, AUTH only after it when STARTTLS is offered.</summary>
+    private bool Offers(EhloExtensions extension)
+    {
+        EhloExtensions offered = _options.Extensions;
+        if ((offered & extension) == 0)
+        {
+            return false;
+        }
+
+        return extension switch
+        {
+            EhloExtensions.StartTls => !_tls,
+            EhloExtensions.Auth => _tls || (offered & EhloExtensions.StartTls) == 0,
+            _ => true,
+        };
+    }
+
+    /// <summary>AUTH (RFC 4954 section 4) with PLAIN (RFC 4616) or LOGIN.</summary>
+    private void Auth(ReadOnlySpan<byte> argument)
+    {
+        if (!_greeted || _authenticated || _inTransaction)
+        {
+            Write(_authenticated ? "503 5.5.1 Already authenticated\r\n"u8 : "503 5.5.1 AUTH not allowed now\r\n"u8);
+            return;
+        }
+
+        int space = argument.IndexOf((byte)' ');
+        ReadOnlySpan<byte> name = space < 0 ? argument : argument[..space];
+        ReadOnlySpan<byte> initial = space < 0 ? default : argument[(space + 1)..];
+        if (!SaslMechanismNames.TryParse(name, out SaslMechanism mechanism) || (_options.AuthMechanisms & SaslMechanismNames.ToFlag(mechanism)) == 0)
+        {
+            Write("504 5.5.4 Unrecognized authentication type\r\n"u8);
+            return;
+        }
+
+        if (mechanism == SaslMechanism.Plain)
+        {
+            if (initial.IsEmpty)
+            {
+                _saslStep = SaslStep.PlainResponse;
+                Write("334 \r\n"u8);
+                return;
+            }
+
+            _saslStep = SaslStep.PlainResponse;
+            SaslResponse(initial);
+            return;
+        }
+
+        _saslStep = SaslStep.LoginUser;
+        if (initial.IsEmpty)
+        {
+            Write("334 VXNlcm5hbWU6\r\n"u8);
+            return;
+        }
+
+        SaslResponse(initial);
+    }
+
+    /// <summary>A line answering a 334: "*" cancels (RFC 4954 section 4), anything else is base64.</summary>
+    private void SaslResponse(ReadOnlySpan<byte> line)
+    {
+        SaslStep step = _saslStep;
+        _saslStep = SaslStep.None;
+        if (line.SequenceEqual("*"u8))
+        {
+            Write("501 5.7.0 Authentication cancelled\r\n"u8);
+            return;
+        }
+
+        byte[] decoded = new byte[Base64.GetMaxDecodedFromUtf8Length(line.Length)];
+        if (Base64.DecodeFromUtf8(line.SequenceEqual("="u8) ? default : line, decoded, out int consumed, out int length) != OperationStatus.Done
+            || consumed != (line.SequenceEqual("="u8) ? 0 : line.Length) || line.IndexOfAny((byte)' ', (byte)'\t') >= 0)
+        {
+            Write("501 5.5.2 Cannot decode response\r\n"u8);
+            return;
+        }
+
+        ReadOnlySpan<byte> response = decoded.AsSpan(0, length);
+        switch (step)
+        {
+            case SaslStep.PlainResponse:
+                // authzid NUL authcid NUL passwd (RFC 4616 section 2).
+                int first = response.IndexOf((byte)0);
+                int second = first < 0 ? -1 : response[(first + 1)..].IndexOf((byte)0);
+                if (second < 0)
+                {
+                    Write("501 5.5.2 Malformed PLAIN response\r\n"u8);
+                    return;
+                }
+
+                ReadOnlySpan<byte> user = response.Slice(first + 1, second);
+                ReadOnlySpan<byte> password = response[(first + second + 2)..];
+                Authenticate(Encoding.UTF8.GetString(user), Encoding.UTF8.GetString(password));
+                return;
+
+            case SaslStep.LoginUser:
+                _loginUser = Encoding.UTF8.GetString(response);
+                _saslStep = SaslStep.LoginPassword;
+                Write("334 UGFzc3dvcmQ6\r\n"u8);
+                return;
+
+            default:
+                Authenticate(_loginUser ?? "", Encoding.UTF8.GetString(response));
+                _loginUser = null;
+                return;
+        }
+    }
+
+    private void Authenticate(string user, string password)
+    {
+        if (_options.Users.TryGetValue(user, out string? expected)
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(password)))
+        {
+            _authenticated = true;
+            Write("235 2.7.0 Authentication successful\r\n"u8);
+        }
+        else
+        {
+            Write("535 5.7.8 Authentication credentials invalid\r\n"u8);
         }
     }
 
@@ -427,13 +623,26 @@ internal sealed class SinkSession
         Span<byte> digits = stackalloc byte[20];
         foreach (EhloKeyword keyword in EhloKeywords.All)
         {
-            if ((offered & EhloKeywords.ToFlag(keyword)) == 0)
+            EhloExtensions flag = EhloKeywords.ToFlag(keyword);
+            if ((offered & flag) == 0 || !Offers(flag))
             {
                 continue;
             }
 
             Write("250-"u8);
             Write(EhloKeywords.GetUtf8Name(keyword));
+            if (keyword == EhloKeyword.Auth)
+            {
+                foreach (SaslMechanism mechanism in SaslMechanismNames.All)
+                {
+                    if ((_options.AuthMechanisms & SaslMechanismNames.ToFlag(mechanism)) != 0)
+                    {
+                        Write(" "u8);
+                        Write(SaslMechanismNames.GetUtf8Name(mechanism));
+                    }
+                }
+            }
+
             if (keyword == EhloKeyword.Size)
             {
                 _options.MaxMessageSize.TryFormat(digits, out int written, default, CultureInfo.InvariantCulture);

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using SmtpCodec.Protocol;
 
 namespace SmtpCodec.Sink;
 
@@ -26,6 +29,8 @@ public sealed class SmtpSink : IAsyncDisposable
     private SmtpSink(SmtpSinkOptions options, Socket listener)
     {
         _options = options;
+        Certificate = options.Certificate
+            ?? ((options.Extensions & EhloExtensions.StartTls) != 0 ? CreateSelfSignedCertificate(options.ServerName) : null);
         _listener = listener;
         EndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _accepting = AcceptAsync();
@@ -33,6 +38,9 @@ public sealed class SmtpSink : IAsyncDisposable
 
     /// <summary>Where the sink listens (the real port when port 0 was asked for).</summary>
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>The STARTTLS certificate (given, or made in memory at start); null without STARTTLS. Clients may pin it.</summary>
+    public X509Certificate2? Certificate { get; }
 
     /// <summary>Connections accepted so far.</summary>
     public long Connections => Interlocked.Read(ref _connections);
@@ -100,6 +108,24 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         Interlocked.Increment(ref _messages);
         Interlocked.Add(ref _bytes, bytes);
+    }
+
+    /// <summary>A self-signed certificate for the server name, localhost and the loopback addresses.</summary>
+    private static X509Certificate2 CreateSelfSignedCertificate(string serverName)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={serverName}", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName(serverName);
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddIpAddress(IPAddress.IPv6Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(7));
+
+        // Through PKCS#12 so that SslStream can use the private key on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
     }
 
     private async Task AcceptAsync()

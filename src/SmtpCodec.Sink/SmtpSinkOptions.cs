@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using SmtpCodec.Protocol;
 
 namespace SmtpCodec.Sink;
@@ -14,11 +15,21 @@ public sealed record SmtpSinkOptions
 
     /// <summary>
     /// The extensions advertised; only those the sink implements may be listed (PIPELINING, SIZE,
-    /// 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, CHUNKING, DSN).
+    /// 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, CHUNKING, DSN, STARTTLS, AUTH). With STARTTLS, AUTH is
+    /// offered only once TLS is up, as submission servers do.
     /// </summary>
     public EhloExtensions Extensions { get; init; } =
         EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EightBitMime | EhloExtensions.SmtpUtf8
         | EhloExtensions.EnhancedStatusCodes | EhloExtensions.Chunking | EhloExtensions.Dsn;
+
+    /// <summary>The certificate for STARTTLS; when null and STARTTLS is advertised, a self-signed one is made in memory at start.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Users AUTH accepts: user name to password.</summary>
+    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The SASL mechanisms offered when AUTH is advertised (PLAIN and LOGIN are implemented).</summary>
+    public SaslMechanismFlags AuthMechanisms { get; init; } = SaslMechanismFlags.Plain | SaslMechanismFlags.Login;
 
     /// <summary>The largest message accepted (SIZE, RFC 1870); larger ones get 552.</summary>
     public long MaxMessageSize { get; init; } = 35 * 1024 * 1024;
@@ -31,7 +42,10 @@ public sealed record SmtpSinkOptions
 
     internal static EhloExtensions Implemented =>
         EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EightBitMime | EhloExtensions.SmtpUtf8
-        | EhloExtensions.EnhancedStatusCodes | EhloExtensions.Chunking | EhloExtensions.Dsn;
+        | EhloExtensions.EnhancedStatusCodes | EhloExtensions.Chunking | EhloExtensions.Dsn
+        | EhloExtensions.StartTls | EhloExtensions.Auth;
+
+    internal static SaslMechanismFlags ImplementedMechanisms => SaslMechanismFlags.Plain | SaslMechanismFlags.Login;
 
     internal void Validate()
     {
@@ -42,6 +56,12 @@ public sealed record SmtpSinkOptions
             throw new ArgumentException($"The sink does not implement {Extensions & ~Implemented}; it advertises only what it implements.", nameof(Extensions));
         }
 
+        if ((AuthMechanisms & ~ImplementedMechanisms) != 0)
+        {
+            throw new ArgumentException($"The sink does not implement the SASL mechanisms {AuthMechanisms & ~ImplementedMechanisms}.", nameof(AuthMechanisms));
+        }
+
+        ArgumentNullException.ThrowIfNull(Users);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCommandLength, 512);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnections);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxMessageSize);

@@ -168,9 +168,77 @@ public sealed class SmtpSinkTests
         Assert.Equal(101, sink.Connections);
     }
 
+    [Theory]
+    [InlineData(SaslMechanism.Plain, true)]
+    [InlineData(SaslMechanism.Login, false)]
+    public async Task StartTlsThenAuthWithAnInMemoryCertificate(SaslMechanism mechanism, bool initialResponse)
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions
+        {
+            Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.StartTls | EhloExtensions.Auth,
+            Users = new Dictionary<string, string> { ["you@icloud.com"] = "email-me-your-favorite-color" },
+        });
+        var capabilities = new List<string>();
+        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, new SmtpConnectionOptions
+        {
+            EhloName = "client.test",
+            Tls = new SmtpTlsOptions { PinnedCertificate = sink.Certificate, TargetHost = "localhost" },
+            Credentials = new SmtpCredentials("you@icloud.com", "email-me-your-favorite-color", mechanism),
+            SendInitialResponseWithAuth = initialResponse,
+            Transcript = line => capabilities.Add(line.ToString()),
+        }))
+        {
+            Assert.True(connection.IsEncrypted);
+            Assert.True(connection.IsAuthenticated);
+            Assert.False(connection.Capabilities.Supports(EhloKeyword.StartTls));
+            SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope("you@icloud.com", "friend@gmail.com"), "hi\r\n"u8.ToArray());
+            Assert.Equal(250, result.Reply.Code);
+            await connection.QuitAsync();
+        }
+
+        // Before TLS the sink offers STARTTLS and not AUTH; after it, AUTH and not STARTTLS.
+        int tls = capabilities.FindIndex(l => l.StartsWith("* TLS established", StringComparison.Ordinal));
+        Assert.Contains("S: 250-STARTTLS", capabilities[..tls]);
+        Assert.DoesNotContain(capabilities[..tls], l => l.Contains("AUTH", StringComparison.Ordinal));
+        Assert.Contains("S: 250-AUTH PLAIN LOGIN", capabilities[tls..]);
+        Assert.Equal(1, sink.Messages);
+    }
+
+    [Fact]
+    public async Task AWrongPasswordIsRefusedWith535()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions
+        {
+            Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.StartTls | EhloExtensions.Auth,
+            Users = new Dictionary<string, string> { ["you@icloud.com"] = "right" },
+        });
+
+        SmtpReplyException error = await Assert.ThrowsAsync<SmtpReplyException>(() => SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, new SmtpConnectionOptions
+        {
+            EhloName = "client.test",
+            Tls = new SmtpTlsOptions { PinnedCertificate = sink.Certificate, TargetHost = "localhost" },
+            Credentials = new SmtpCredentials("you@icloud.com", "wrong"),
+        }));
+
+        Assert.Equal(535, error.ReplyCode);
+        Assert.Equal("5.7.8", error.EnhancedStatusCode.ToString());
+    }
+
+    [Fact]
+    public async Task CommandsPipelinedAfterStartTlsAreDiscardedNotCarriedIntoTls()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.StartTls });
+        using var client = await RawClient.ConnectAsync(sink);
+
+        string[] replies = await client.SendAsync("EHLO raw.test\r\nSTARTTLS\r\nMAIL FROM:<injected@b.c>\r\n", 2);
+
+        Assert.Equal("220 2.0.0 Ready to start TLS", replies[1]);
+        Assert.Equal(0, sink.Messages);
+    }
+
     [Fact]
     public void AnExtensionTheSinkDoesNotImplementCannotBeAdvertised() =>
-        Assert.Throws<ArgumentException>(() => SmtpSink.Start(new SmtpSinkOptions { Extensions = EhloExtensions.StartTls }));
+        Assert.Throws<ArgumentException>(() => SmtpSink.Start(new SmtpSinkOptions { Extensions = EhloExtensions.Etrn }));
 
     /// <summary>A client that sends raw bytes and reads reply lines (the last line of each reply).</summary>
     private sealed class RawClient : IDisposable
