@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Buffers.Text;
 using System.Globalization;
 using System.IO.Pipelines;
@@ -40,6 +41,13 @@ internal sealed class SinkSession
     private SaslStep _saslStep;
     private string? _loginUser;
 
+    // Reply delay (a WAN's latency): replies wait in _staging until their batch is due; _timer wakes the
+    // read loop (CancelPendingRead) when the oldest batch falls due.
+    private readonly ReplyStaging? _staging;
+    private readonly Queue<(long Due, int End)> _batches = new();
+    private readonly long _delayTicks;
+    private Timer? _timer;
+
     public SinkSession(SmtpSink sink, Stream stream)
     {
         _sink = sink;
@@ -47,7 +55,14 @@ internal sealed class SinkSession
         _stream = stream;
         (_input, _output) = CreatePipes(stream);
         _line = new byte[_options.MaxCommandLength];
+        if (_options.ReplyDelay > TimeSpan.Zero)
+        {
+            _staging = new ReplyStaging();
+            _delayTicks = (long)(_options.ReplyDelay.TotalSeconds * Stopwatch.Frequency);
+        }
     }
+
+    private IBufferWriter<byte> Replies => _staging ?? (IBufferWriter<byte>)_output;
 
     /// <summary>The SASL exchange in progress: the next line is a response, not a command.</summary>
     private enum SaslStep
@@ -72,23 +87,29 @@ internal sealed class SinkSession
         if (!admitted)
         {
             Write("421 4.3.2 Too many connections, try again later\r\n"u8);
-            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            EndBatch(Stopwatch.GetTimestamp());
+            await SendRepliesAsync(all: true, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         Write("220 "u8);
         WriteAscii(_options.ServerName);
         Write(" ESMTP SmtpCodec sink\r\n"u8);
-        await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        EndBatch(Stopwatch.GetTimestamp());
+        await SendRepliesAsync(all: false, cancellationToken).ConfigureAwait(false);
         while (_mode != Mode.Closing)
         {
+            ArmTimer();
             ReadResult read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            long arrived = Stopwatch.GetTimestamp();
             ReadOnlySequence<byte> buffer = read.Buffer;
             Process(ref buffer);
             _input.AdvanceTo(buffer.Start, buffer.End);
+            EndBatch(arrived);
 
-            // One flush for every reply the buffer's pipelined commands produced (RFC 2920 section 3.2).
-            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            // One flush for every reply the buffer's pipelined commands produced (RFC 2920 section 3.2);
+            // before TLS or closing, every reply waits for its time and goes out first.
+            await SendRepliesAsync(_startTlsRequested || _mode == Mode.Closing || read.IsCompleted, cancellationToken).ConfigureAwait(false);
             if (_startTlsRequested)
             {
                 await StartTlsAsync(cancellationToken).ConfigureAwait(false);
@@ -101,8 +122,105 @@ internal sealed class SinkSession
             }
         }
 
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Marks the replies written since the last batch as due one delay after their commands arrived.</summary>
+    private void EndBatch(long arrived)
+    {
+        if (_staging is not null && _staging.Count > (_batches.Count == 0 ? 0 : LastBatchEnd()))
+        {
+            _batches.Enqueue((arrived + _delayTicks, _staging.Count));
+        }
+    }
+
+    private int LastBatchEnd()
+    {
+        int end = 0;
+        foreach ((_, int batchEnd) in _batches)
+        {
+            end = batchEnd;
+        }
+
+        return end;
+    }
+
+    /// <summary>Sends the replies that are due (or, with <paramref name="all"/>, waits for the last and sends them all).</summary>
+    private async ValueTask SendRepliesAsync(bool all, CancellationToken cancellationToken)
+    {
+        if (_staging is null)
+        {
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (all && _batches.Count > 0)
+        {
+            TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), LastDue());
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        int sendEnd = 0;
+        while (_batches.TryPeek(out (long Due, int End) batch) && (all || batch.Due <= now))
+        {
+            sendEnd = batch.End;
+            _batches.Dequeue();
+        }
+
+        if (sendEnd == 0)
+        {
+            return;
+        }
+
+        _output.Write(_staging.Written[..sendEnd]);
+        _staging.RemovePrefix(sendEnd);
+        for (int i = _batches.Count; i > 0; i--)
+        {
+            (long due, int end) = _batches.Dequeue();
+            _batches.Enqueue((due, end - sendEnd));
+        }
+
+        await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private long LastDue()
+    {
+        long due = 0;
+        foreach ((long batchDue, _) in _batches)
+        {
+            due = batchDue;
+        }
+
+        return due;
+    }
+
+    /// <summary>Wakes the pending read when the oldest waiting batch falls due.</summary>
+    private void ArmTimer()
+    {
+        if (_staging is null)
+        {
+            return;
+        }
+
+        if (!_batches.TryPeek(out (long Due, int End) head))
+        {
+            _timer?.Change(Timeout.Infinite, Timeout.Infinite);
+            return;
+        }
+
+        _timer ??= new Timer(static state => ((SinkSession)state!)._input.CancelPendingRead(), this, Timeout.Infinite, Timeout.Infinite);
+        TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), head.Due);
+        _timer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -658,12 +776,12 @@ internal sealed class SinkSession
 
     private void WriteAscii(string text)
     {
-        Span<byte> span = _output.GetSpan(text.Length);
+        Span<byte> span = Replies.GetSpan(text.Length);
         int written = Encoding.ASCII.GetBytes(text, span);
-        _output.Advance(written);
+        Replies.Advance(written);
     }
 
-    private void Write(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
+    private void Write(ReadOnlySpan<byte> bytes) => Replies.Write(bytes);
 
     private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> prefix) =>
         text.Length >= prefix.Length && Ascii.EqualsIgnoreCase(text[..prefix.Length], prefix);

@@ -31,6 +31,12 @@ public sealed record SmtpSinkOptions
     /// <summary>The SASL mechanisms offered when AUTH is advertised (PLAIN and LOGIN are implemented).</summary>
     public SaslMechanismFlags AuthMechanisms { get; init; } = SaslMechanismFlags.Plain | SaslMechanismFlags.Login;
 
+    /// <summary>
+    /// How long each reply waits after its command arrived, as a WAN's latency would make it: replies to
+    /// pipelined commands that arrived together leave together, not one delay after another. Zero by default.
+    /// </summary>
+    public TimeSpan ReplyDelay { get; init; }
+
     /// <summary>The largest message accepted (SIZE, RFC 1870); larger ones get 552.</summary>
     public long MaxMessageSize { get; init; } = 35 * 1024 * 1024;
 
@@ -62,6 +68,7 @@ public sealed record SmtpSinkOptions
         }
 
         ArgumentNullException.ThrowIfNull(Users);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReplyDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCommandLength, 512);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnections);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxMessageSize);

@@ -237,6 +237,54 @@ public sealed class SmtpSinkTests
     }
 
     [Fact]
+    public async Task WithAReplyDelayPipelinedRepliesLeaveTogetherOneDelayAfterTheirCommands()
+    {
+        TimeSpan delay = TimeSpan.FromMilliseconds(400);
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { ReplyDelay = delay });
+        using var client = await RawClient.ConnectAsync(sink);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        string[] one = await client.SendAsync("NOOP\r\n", 1);
+        TimeSpan single = clock.Elapsed;
+        clock.Restart();
+        string[] ten = await client.SendAsync(string.Concat(Enumerable.Repeat("NOOP\r\n", 10)), 10);
+        TimeSpan batch = clock.Elapsed;
+
+        Assert.Equal("250 2.0.0 Ok", one[0]);
+        Assert.All(ten, r => Assert.Equal("250 2.0.0 Ok", r));
+        Assert.True(single >= delay - TimeSpan.FromMilliseconds(20), $"a reply left after {single.TotalMilliseconds} ms");
+        Assert.True(batch >= delay - TimeSpan.FromMilliseconds(20), $"pipelined replies left after {batch.TotalMilliseconds} ms");
+
+        // One after another they would take ten delays (4 s); together they take about one.
+        Assert.True(batch < delay * 8, $"ten pipelined replies took {batch.TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task AClientCompletesItsSessionThroughADelayedSink()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions
+        {
+            ReplyDelay = TimeSpan.FromMilliseconds(20),
+            Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.StartTls,
+        });
+        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, new SmtpConnectionOptions
+        {
+            EhloName = "client.test",
+            Tls = new SmtpTlsOptions { PinnedCertificate = sink.Certificate, TargetHost = "localhost" },
+        }))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                await connection.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com", "b@example.com"), "hi\r\n"u8.ToArray());
+            }
+
+            await connection.QuitAsync();
+        }
+
+        Assert.Equal(5, sink.Messages);
+    }
+
+    [Fact]
     public void AnExtensionTheSinkDoesNotImplementCannotBeAdvertised() =>
         Assert.Throws<ArgumentException>(() => SmtpSink.Start(new SmtpSinkOptions { Extensions = EhloExtensions.Etrn }));
 
