@@ -153,7 +153,7 @@ public sealed partial class SmtpConnection
                     }
                 }
 
-                _replyState = new SmtpReplyReaderState(_options.ReplyReader);
+                _replyState = _freshReplyState;
                 _input.AdvanceTo(reader.Position);
                 return true;
 

@@ -31,6 +31,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private Stream _stream;
     private PipeReader _input;
     private PipeWriter _output;
+    private readonly SmtpReplyReaderState _freshReplyState;
     private SmtpReplyReaderState _replyState;
     private CancellationTokenSource _timer = new();
     private bool _broken;
@@ -45,7 +46,8 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         _stream = transport;
         _localEndPoint = localEndPoint;
         _tap = options.Transcript is null ? null : new WireTap();
-        _replyState = new SmtpReplyReaderState(options.ReplyReader);
+        _freshReplyState = new SmtpReplyReaderState(options.ReplyReader);
+        _replyState = _freshReplyState;
         (_input, _output) = CreatePipes(transport);
     }
 

@@ -44,9 +44,14 @@ internal sealed class SinkSession
     // Reply delay (a WAN's latency): replies wait in _staging until their batch is due; _timer wakes the
     // read loop (CancelPendingRead) when the oldest batch falls due.
     private readonly ReplyStaging? _staging;
-    private readonly Queue<(long Due, int End)> _batches = new();
+    private readonly Queue<(long Due, long End)> _batches = new();
     private readonly long _delayTicks;
     private Timer? _timer;
+
+    // Batch ends count bytes since the session began: sending never rewrites the queue.
+    private long _sentBytes;
+    private long _lastBatchEnd;
+    private long _lastDue;
 
     public SinkSession(SmtpSink sink, Stream stream)
     {
@@ -134,21 +139,12 @@ internal sealed class SinkSession
     /// <summary>Marks the replies written since the last batch as due one delay after their commands arrived.</summary>
     private void EndBatch(long arrived)
     {
-        if (_staging is not null && _staging.Count > (_batches.Count == 0 ? 0 : LastBatchEnd()))
+        if (_staging is not null && _sentBytes + _staging.Count > _lastBatchEnd)
         {
-            _batches.Enqueue((arrived + _delayTicks, _staging.Count));
+            _lastBatchEnd = _sentBytes + _staging.Count;
+            _lastDue = arrived + _delayTicks;
+            _batches.Enqueue((_lastDue, _lastBatchEnd));
         }
-    }
-
-    private int LastBatchEnd()
-    {
-        int end = 0;
-        foreach ((_, int batchEnd) in _batches)
-        {
-            end = batchEnd;
-        }
-
-        return end;
     }
 
     /// <summary>Sends the replies that are due (or, with <paramref name="all"/>, waits for the last and sends them all).</summary>
@@ -162,7 +158,7 @@ internal sealed class SinkSession
 
         if (all && _batches.Count > 0)
         {
-            TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), LastDue());
+            TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _lastDue);
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
@@ -170,38 +166,23 @@ internal sealed class SinkSession
         }
 
         long now = Stopwatch.GetTimestamp();
-        int sendEnd = 0;
-        while (_batches.TryPeek(out (long Due, int End) batch) && (all || batch.Due <= now))
+        long sendEnd = _sentBytes;
+        while (_batches.TryPeek(out (long Due, long End) batch) && (all || batch.Due <= now))
         {
             sendEnd = batch.End;
             _batches.Dequeue();
         }
 
-        if (sendEnd == 0)
+        int count = (int)(sendEnd - _sentBytes);
+        if (count == 0)
         {
             return;
         }
 
-        _output.Write(_staging.Written[..sendEnd]);
-        _staging.RemovePrefix(sendEnd);
-        for (int i = _batches.Count; i > 0; i--)
-        {
-            (long due, int end) = _batches.Dequeue();
-            _batches.Enqueue((due, end - sendEnd));
-        }
-
+        _output.Write(_staging.Written[..count]);
+        _staging.RemovePrefix(count);
+        _sentBytes = sendEnd;
         await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private long LastDue()
-    {
-        long due = 0;
-        foreach ((long batchDue, _) in _batches)
-        {
-            due = batchDue;
-        }
-
-        return due;
     }
 
     /// <summary>Wakes the pending read when the oldest waiting batch falls due.</summary>
@@ -212,7 +193,7 @@ internal sealed class SinkSession
             return;
         }
 
-        if (!_batches.TryPeek(out (long Due, int End) head))
+        if (!_batches.TryPeek(out (long Due, long End) head))
         {
             _timer?.Change(Timeout.Infinite, Timeout.Infinite);
             return;

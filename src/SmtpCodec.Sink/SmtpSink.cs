@@ -111,7 +111,7 @@ public sealed class SmtpSink : IAsyncDisposable
     }
 
     /// <summary>A self-signed certificate for the server name, localhost and the loopback addresses.</summary>
-    private static X509Certificate2 CreateSelfSignedCertificate(string serverName)
+    internal static X509Certificate2 CreateSelfSignedCertificate(string serverName)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={serverName}", key, HashAlgorithmName.SHA256);
