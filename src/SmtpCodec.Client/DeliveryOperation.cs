@@ -34,10 +34,18 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
 
     public short Version => _core.Version;
 
+    /// <summary>How many times the message was tried so far.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>When a retry may start (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long RetryAt { get; set; }
+
     public void Prepare(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         Envelope = envelope;
         Message = message;
+        Attempts = 0;
+        RetryAt = 0;
         _state = Waiting;
         _holders = 2;
         if (cancellationToken.CanBeCanceled)

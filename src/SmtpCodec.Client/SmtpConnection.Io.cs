@@ -10,20 +10,67 @@ namespace SmtpCodec.Client;
 /// <summary>Writing commands, reading replies, timeouts and the transcript.</summary>
 public sealed partial class SmtpConnection
 {
-    /// <summary>Writes one command into the pipe (not flushed); a bad argument throws before a byte is written.</summary>
+    /// <summary>
+    /// Writes one command into the pipe (not flushed); a bad argument throws before a byte is written. Between
+    /// <see cref="BeginCommands"/> and <see cref="CommitCommands"/> commands are staged, so that a group (MAIL,
+    /// every RCPT, DATA) reaches the pipe whole or not at all.
+    /// </summary>
     private void WriteCommand<TState>(SmtpPhase phase, Func<IBufferWriter<byte>, TState, CommandWriteResult> write, TState state, bool secret = false)
         where TState : allows ref struct
     {
         EnsureUsable(phase);
-        IBufferWriter<byte> target = _tap is null ? _output : _tap.Attach(_output);
+        IBufferWriter<byte> destination = _staging is { } staging && _staged ? staging : _output;
+        IBufferWriter<byte> target = _tap is null ? destination : _tap.Attach(destination);
         write(target, state).ThrowIfFailed();
         if (_tap is not null)
         {
             foreach (string line in _tap.TakeLines())
             {
-                Note(SmtpTranscriptDirection.Client, secret && !_options.ShowSecretsInTranscript ? Redact(line) : line);
+                string shown = secret && !_options.ShowSecretsInTranscript ? Redact(line) : line;
+                if (_staged)
+                {
+                    (_stagedNotes ??= []).Add(shown);
+                }
+                else
+                {
+                    Note(SmtpTranscriptDirection.Client, shown);
+                }
             }
         }
+    }
+
+    /// <summary>Starts staging commands: they reach the pipe only on <see cref="CommitCommands"/>.</summary>
+    private void BeginCommands()
+    {
+        _staging ??= new ArrayBufferWriter<byte>(1024);
+        _staging.ResetWrittenCount();
+        _stagedNotes?.Clear();
+        _staged = true;
+    }
+
+    /// <summary>Moves the staged commands into the pipe (still not flushed) and notes them in the transcript.</summary>
+    private void CommitCommands()
+    {
+        _staged = false;
+        _output.Write(_staging!.WrittenSpan);
+        _staging.ResetWrittenCount();
+        if (_stagedNotes is { Count: > 0 } notes)
+        {
+            foreach (string line in notes)
+            {
+                Note(SmtpTranscriptDirection.Client, line);
+            }
+
+            notes.Clear();
+        }
+    }
+
+    /// <summary>Drops the staged commands: nothing of the group was written.</summary>
+    private void AbandonCommands()
+    {
+        _staged = false;
+        _staging?.ResetWrittenCount();
+        _stagedNotes?.Clear();
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -34,7 +81,7 @@ public sealed partial class SmtpConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask FlushAsync(SmtpPhase phase, CancellationToken cancellationToken)
+    internal async ValueTask FlushAsync(SmtpPhase phase, CancellationToken cancellationToken)
     {
         EnsureUsable(phase);
         TimeSpan timeout = _options.Timeouts.For(phase == SmtpPhase.EndOfData ? SmtpPhase.DataBlock : phase);
@@ -67,7 +114,7 @@ public sealed partial class SmtpConnection
 
     /// <summary>Reads one reply (with the phase's timeout); after EHLO its capabilities are kept.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<SmtpResponse> ReadReplyAsync(SmtpPhase phase, CancellationToken cancellationToken, bool readCapabilities = false)
+    internal async ValueTask<SmtpResponse> ReadReplyAsync(SmtpPhase phase, CancellationToken cancellationToken, bool readCapabilities = false)
     {
         EnsureUsable(phase);
         TimeSpan timeout = _options.Timeouts.For(phase);
@@ -138,7 +185,7 @@ public sealed partial class SmtpConnection
         switch (reader.Read(out SmtpReply reply))
         {
             case OperationStatus.Done:
-                response = new SmtpResponse(reply.Code, reply.EnhancedStatusCode, reply.GetText());
+                response = new SmtpResponse(reply.Code, reply.EnhancedStatusCode, _replyTexts.GetText(reply));
                 if (_options.Transcript is not null)
                 {
                     NoteReply(reply);

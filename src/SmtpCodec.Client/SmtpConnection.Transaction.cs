@@ -226,7 +226,11 @@ public sealed partial class SmtpConnection
     private async ValueTask<TransactionReplies> OpenTransactionAsync(MailPlan plan, bool useData, CancellationToken cancellationToken)
     {
         bool pipelining = _options.UsePipelining && _capabilities.Supports(EhloKeyword.Pipelining);
-        var recipients = new SmtpResponse[plan.Recipients.Length];
+        var recipients = new SmtpResponse[plan.RecipientCount];
+
+        // Every command is checked before the first is written: a bad address found after MAIL went out
+        // would leave a transaction open on the server and shift every later reply by one.
+        ValidateCommands(plan);
         WriteCommand(SmtpPhase.Mail, static (w, p) => SmtpCommandWriter.WriteMailFrom(w, p.From, p.Parameters()), plan);
         SmtpResponse mail = default;
         if (!pipelining)
@@ -244,7 +248,7 @@ public sealed partial class SmtpConnection
             int groupEnd = Math.Min(recipients.Length, groupStart + groupSize);
             for (int i = groupStart; i < groupEnd; i++)
             {
-                WriteCommand(SmtpPhase.Rcpt, static (w, r) => SmtpCommandWriter.WriteRcptTo(w, r.Address, r.Plan.RecipientParameters()), (Address: plan.Recipients[i], Plan: plan));
+                WriteCommand(SmtpPhase.Rcpt, static (w, r) => SmtpCommandWriter.WriteRcptTo(w, r.Address, r.Plan.RecipientParameters()), (Address: plan.RecipientAt(i), Plan: plan));
             }
 
             if (pipelining && useData && groupEnd == recipients.Length)
@@ -283,6 +287,29 @@ public sealed partial class SmtpConnection
 
         WriteCommand(SmtpPhase.Data, static (w, _) => SmtpCommandWriter.WriteData(w), 0);
         return new TransactionReplies(mail, recipients, await FlushAndReadAsync(SmtpPhase.Data, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Writes MAIL and every RCPT of a plan into the staging buffer and drops them: a bad argument throws here.</summary>
+    private void ValidateCommands(in MailPlan plan)
+    {
+        BeginCommands();
+        try
+        {
+            WriteMailAndRecipients(plan);
+        }
+        finally
+        {
+            AbandonCommands();
+        }
+    }
+
+    private void WriteMailAndRecipients(in MailPlan plan)
+    {
+        WriteCommand(SmtpPhase.Mail, static (w, p) => SmtpCommandWriter.WriteMailFrom(w, p.From, p.Parameters()), plan);
+        for (int i = 0; i < plan.RecipientCount; i++)
+        {
+            WriteCommand(SmtpPhase.Rcpt, static (w, r) => SmtpCommandWriter.WriteRcptTo(w, r.Address, r.Plan.RecipientParameters()), (Address: plan.RecipientAt(i), Plan: plan));
+        }
     }
 
     private static int CountAccepted(SmtpResponse[] replies)
@@ -555,15 +582,36 @@ public sealed partial class SmtpConnection
     }
 
     /// <summary>Decides the parameters of MAIL and RCPT and checks that the server offers what the message needs.</summary>
-    private MailPlan Plan(SmtpEnvelope envelope, int[] batch, long size, bool eightBit)
+    /// <param name="envelope">The message's envelope.</param>
+    /// <param name="batch">The recipients of this transaction (indexes into the envelope's), or null for all of them in order.</param>
+    /// <param name="size">The content's size, or -1 when unknown.</param>
+    /// <param name="eightBit">Whether the content has bytes above 0x7F.</param>
+    private MailPlan Plan(SmtpEnvelope envelope, int[]? batch, long size, bool eightBit)
     {
         bool utf8Offered = _capabilities.Supports(EhloKeyword.SmtpUtf8);
         bool needsUtf8 = false;
         string from = PrepareAddress(envelope.From, utf8Offered, SmtpPhase.Mail, ref needsUtf8);
-        string[] recipients = new string[batch.Length];
-        for (int i = 0; i < batch.Length; i++)
+
+        // The envelope's own list serves as is (no array per message) unless a batch or an A-label rewrite needs another.
+        int count = batch?.Length ?? envelope.Recipients.Count;
+        string[]? recipients = batch is null ? null : new string[count];
+        for (int i = 0; i < count; i++)
         {
-            recipients[i] = PrepareAddress(envelope.Recipients[batch[i]], utf8Offered, SmtpPhase.Rcpt, ref needsUtf8);
+            string original = envelope.Recipients[batch is null ? i : batch[i]];
+            string prepared = PrepareAddress(original, utf8Offered, SmtpPhase.Rcpt, ref needsUtf8);
+            if (recipients is null && !ReferenceEquals(prepared, original))
+            {
+                recipients = new string[count];
+                for (int j = 0; j < i; j++)
+                {
+                    recipients[j] = envelope.Recipients[j];
+                }
+            }
+
+            if (recipients is not null)
+            {
+                recipients[i] = prepared;
+            }
         }
 
 
@@ -755,9 +803,13 @@ public sealed partial class SmtpConnection
         }
     }
 
-    /// <summary>The parameters decided for one transaction.</summary>
-    private sealed record MailPlan(string From, string[] Recipients, long? Size, BodyType Body, bool SmtpUtf8, SmtpEnvelope Envelope)
+    /// <summary>The parameters decided for one transaction; <paramref name="Recipients"/> null means the envelope's, in order.</summary>
+    private readonly record struct MailPlan(string From, string[]? Recipients, long? Size, BodyType Body, bool SmtpUtf8, SmtpEnvelope Envelope)
     {
+        public int RecipientCount => Recipients?.Length ?? Envelope.Recipients.Count;
+
+        public string RecipientAt(int index) => Recipients is null ? Envelope.Recipients[index] : Recipients[index];
+
         public MailFromParameters Parameters() => new()
         {
             Size = Size,

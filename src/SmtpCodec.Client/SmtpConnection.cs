@@ -34,6 +34,10 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private readonly SmtpReplyReaderState _freshReplyState;
     private SmtpReplyReaderState _replyState;
     private CancellationTokenSource _timer = new();
+    private readonly ReplyTextCache _replyTexts = new();
+    private ArrayBufferWriter<byte>? _staging;
+    private List<string>? _stagedNotes;
+    private bool _staged;
     private bool _broken;
     private int _transactionCount;
     private bool _disposed;

@@ -35,6 +35,12 @@ public enum SmtpFailureReason
 /// <param name="Error">A sentence saying what went wrong; null when accepted.</param>
 public readonly record struct SmtpDelivery(SmtpFailureReason Reason, SmtpResponse Reply, int Attempts, string? Error)
 {
+    /// <summary>
+    /// For an accepted message, the recipients the server refused (with their replies); null when it took
+    /// every one. For a failed message, null: <see cref="Reply"/> says why.
+    /// </summary>
+    public IReadOnlyList<SmtpRecipientResult>? RefusedRecipients { get; init; }
+
     /// <summary>Whether the server accepted the message (for at least one recipient).</summary>
     public bool Accepted => Reason == SmtpFailureReason.None;
 }

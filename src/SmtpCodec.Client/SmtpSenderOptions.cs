@@ -3,11 +3,25 @@ namespace SmtpCodec.Client;
 /// <summary>Settings of an <see cref="SmtpSender"/> pool.</summary>
 public sealed record SmtpSenderOptions
 {
-    /// <summary>The server's host name or address.</summary>
-    public required string Host { get; init; }
+    /// <summary>The server's host name or address (unless <see cref="ConnectAsync"/> opens the connections).</summary>
+    public string Host { get; init; } = "";
 
-    /// <summary>The server's port.</summary>
-    public required int Port { get; init; }
+    /// <summary>The server's port (unless <see cref="ConnectAsync"/> opens the connections).</summary>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// Opens each connection instead of TCP to <see cref="Host"/>:<see cref="Port"/>: an in-memory peer, a
+    /// proxy, a socket set up by the caller (typically through <see cref="SmtpConnection.OpenAsync(Stream, string, SmtpConnectionOptions?, CancellationToken)"/>
+    /// with <see cref="Connection"/>). Null connects over TCP.
+    /// </summary>
+    public Func<CancellationToken, Task<SmtpConnection>>? ConnectAsync { get; init; }
+
+    /// <summary>
+    /// With CHUNKING and PIPELINING (and <see cref="SmtpConnectionOptions.UseChunking"/>), how many whole
+    /// messages a connection sends ahead of their replies (RFC 3030 with RFC 2920). With DATA the window is
+    /// one message: its content goes out with the next message's commands, as the 354 allows no more.
+    /// </summary>
+    public int ChunkingWindow { get; init; } = 32;
 
     /// <summary>How each connection is opened (TLS, AUTH, EHLO name, timeouts).</summary>
     public SmtpConnectionOptions Connection { get; init; } = new();
@@ -38,8 +52,13 @@ public sealed record SmtpSenderOptions
 
     internal void Validate()
     {
-        ArgumentException.ThrowIfNullOrEmpty(Host);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Port);
+        if (ConnectAsync is null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(Host);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Port);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ChunkingWindow);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Connections);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(QueueCapacity);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxMessagesPerConnection);
