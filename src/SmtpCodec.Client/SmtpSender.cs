@@ -19,6 +19,7 @@ public sealed class SmtpSender : IAsyncDisposable
     private readonly SmtpSenderOptions _options;
     private readonly Channel<DeliveryOperation> _queue;
     private readonly ConcurrentQueue<DeliveryOperation> _pool = new();
+    private readonly ConcurrentQueue<SmtpConnection> _opened = new();
     private readonly Task[] _workers;
     private readonly long _ticksPerMessage;
     private long _nextStart;
@@ -107,12 +108,63 @@ public sealed class SmtpSender : IAsyncDisposable
         return await SendAsync(envelope, content.WrittenMemory, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Opens the pool's connections now rather than on the first messages (so that a measurement or a burst
+    /// does not pay for greetings, TLS and AUTH); the workers take them as they start sending.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the opening.</param>
+    /// <returns>A task that completes when every connection is open.</returns>
+    /// <exception cref="SmtpException">A connection could not be opened.</exception>
+    public async Task OpenConnectionsAsync(CancellationToken cancellationToken = default)
+    {
+        var opening = new Task<SmtpConnection>[_options.Connections];
+        for (int i = 0; i < opening.Length; i++)
+        {
+            opening[i] = OpenConnectionAsync(cancellationToken);
+        }
+
+        try
+        {
+            await Task.WhenAll(opening).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (Task<SmtpConnection> task in opening)
+            {
+                if (task.IsCompletedSuccessfully)
+                {
+                    _opened.Enqueue(task.Result);
+                }
+            }
+        }
+    }
+
     /// <summary>Stops taking messages, sends every queued one, says QUIT on every connection.</summary>
     /// <returns>A task that completes when every worker has ended.</returns>
     public async Task StopAsync()
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_workers).ConfigureAwait(false);
+        while (_opened.TryDequeue(out SmtpConnection? unused))
+        {
+            try
+            {
+                await unused.QuitAsync().ConfigureAwait(false);
+            }
+            catch (SmtpException)
+            {
+                // Closing a connection nobody used: nothing to report.
+            }
+        }
+    }
+
+    private async Task<SmtpConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        SmtpConnection connection = _options.ConnectAsync is { } connect
+            ? await connect(cancellationToken).ConfigureAwait(false)
+            : await SmtpConnection.ConnectAsync(_options.Host, _options.Port, _options.Connection, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _connectionsOpened);
+        return connection;
     }
 
     /// <summary>The same as <see cref="StopAsync"/>.</summary>
@@ -799,13 +851,21 @@ public sealed class SmtpSender : IAsyncDisposable
 
             if (_connection is null)
             {
-                SmtpSenderOptions options = Options;
-                _connection = options.ConnectAsync is { } connect
-                    ? await connect(CancellationToken.None).ConfigureAwait(false)
-                    : await SmtpConnection.ConnectAsync(options.Host, options.Port, options.Connection).ConfigureAwait(false);
+                while (_connection is null && sender._opened.TryDequeue(out SmtpConnection? ready))
+                {
+                    if (ready.IsConnected)
+                    {
+                        _connection = ready;
+                    }
+                    else
+                    {
+                        await ready.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+
+                _connection ??= await sender.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
                 _sentOnConnection = 0;
                 _openedAt = Stopwatch.GetTimestamp();
-                Interlocked.Increment(ref sender._connectionsOpened);
             }
 
             return _connection;

@@ -195,6 +195,23 @@ public sealed class SmtpSenderStreamingTests
         Assert.Equal(5, peer.Accepted);
     }
 
+    [Fact]
+    public async Task ConnectionsOpenedAheadAreTheOnesThatSend()
+    {
+        var peer = new PipeSmtpPeer();
+        await using (var sender = new SmtpSender(Options(peer, chunking: false) with { Connections = 3 }))
+        {
+            await sender.OpenConnectionsAsync();
+            Assert.Equal(3, peer.Connections);
+            SmtpDelivery[] deliveries = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => sender.SendAsync(new SmtpEnvelope("a@test", "b@test"), Message(i)).AsTask()));
+            Assert.All(deliveries, d => Assert.True(d.Accepted, d.Error));
+        }
+
+        Assert.Equal(3, peer.Connections);
+        Assert.Equal(30, peer.Accepted);
+        await peer.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     private static async Task<(SmtpDelivery[] Deliveries, long Accepted)> SendAllQueuedFirstAsync(
         PipeSmtpPeer peer, int count, bool chunking, int window = 32, Func<int, string>? from = null, Func<int, string>? to = null)
     {
