@@ -35,6 +35,7 @@ public static class Program
     private static IEnumerable<Command> Verbs()
     {
         yield return DemoVerb.Create();
+        yield return SendVerb.Create();
         yield return RepliesVerb.Create();
         yield return StuffVerb.Create();
         yield return UnstuffVerb.Create();

@@ -24,7 +24,10 @@ internal static class CliProcess
     public static string AssemblyPath { get; } =
         Path.Combine(RepositoryRoot.Path, "tools", "SmtpCodec.Cli", "bin", Configuration, "net10.0", "smtpcodec.dll");
 
-    public static async Task<CliResult> RunAsync(byte[]? stdin, params string[] args)
+    public static Task<CliResult> RunAsync(byte[]? stdin, params string[] args) => RunWithEnvironmentAsync(stdin, null, args);
+
+    /// <summary>Runs with extra environment variables (a password named by --password-env, say).</summary>
+    public static async Task<CliResult> RunWithEnvironmentAsync(byte[]? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         Assert.True(File.Exists(AssemblyPath), $"{AssemblyPath} is missing: build the solution first");
         var start = new ProcessStartInfo("dotnet")
@@ -34,6 +37,11 @@ internal static class CliProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(AssemblyPath);
         foreach (string arg in args)
         {

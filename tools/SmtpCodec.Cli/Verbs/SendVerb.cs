@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using SmtpCodec.Client;
+using SmtpCodec.Commands;
+using SmtpCodec.Protocol;
+
+namespace SmtpCodec.Cli.Verbs;
+
+/// <summary>
+/// <c>smtpcodec send [FILE]</c>: one message to one server, as design.md section 6 defines it. The server's
+/// final reply goes to stdout; errors (one clear line) and the transcript go to stderr. Exit codes:
+/// 0 every recipient accepted, 2 usage (bad options or addresses: nothing is sent), 3 connect or TLS
+/// failure, 4 some recipients refused (the others have it), 5 message refused, 1 anything else.
+/// </summary>
+internal static class SendVerb
+{
+    public const int ConnectFailed = 3;
+    public const int SomeRecipientsRefused = 4;
+    public const int MessageRefused = 5;
+
+    public static Command Create()
+    {
+        var file = new Argument<string?>("FILE") { Description = "The message (headers and body); stdin when absent or '-'.", Arity = ArgumentArity.ZeroOrOne };
+        var server = new Option<string>("--server") { Description = "HOST:PORT of the server (587 submission, 465 implicit TLS, 25).", Required = true };
+        var tls = new Option<string?>("--tls") { Description = "none | starttls | implicit. Default: implicit on port 465, else starttls (required)." };
+        tls.AcceptOnlyFromAmong("none", "starttls", "implicit");
+        var from = new Option<string>("--from") { Description = "The reverse path as a bare address; '<>' for the null reverse path.", Required = true };
+        var to = new Option<string[]>("--to") { Description = "A recipient (repeat for more).", Required = true, AllowMultipleArgumentsPerToken = false };
+        var user = new Option<string?>("--user") { Description = "User name for AUTH." };
+        var passwordEnv = new Option<string?>("--password-env") { Description = "Name of the environment variable holding the password (the access token for XOAUTH2/OAUTHBEARER)." };
+        var auth = new Option<string?>("--auth") { Description = "PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5 or SCRAM-SHA-256. Default: the best one the server offers." };
+        var trustCert = new Option<string?>("--trust-cert") { Description = "A PEM certificate to trust as the server's (pinned)." };
+        var insecure = new Option<bool>("--insecure") { Description = "Skip certificate validation (tests only)." };
+        var ehlo = new Option<string?>("--ehlo") { Description = "The EHLO name. Default: this machine's FQDN, else an address literal." };
+        var transcript = new Option<bool>("--transcript") { Description = "Print the session on stderr (AUTH secrets redacted)." };
+        var command = new Command("send", "Send one message to an SMTP server.")
+        {
+            file, server, tls, from, to, user, passwordEnv, auth, trustCert, insecure, ehlo, transcript,
+        };
+        command.SetAction((parse, cancellation) => RunAsync(new Request(
+            parse.GetValue(file), parse.GetValue(server)!, parse.GetValue(tls), parse.GetValue(from)!, parse.GetValue(to)!,
+            parse.GetValue(user), parse.GetValue(passwordEnv), parse.GetValue(auth), parse.GetValue(trustCert),
+            parse.GetValue(insecure), parse.GetValue(ehlo), parse.GetValue(transcript)), cancellation));
+        return command;
+    }
+
+    private sealed record Request(
+        string? File, string Server, string? Tls, string From, string[] To, string? User, string? PasswordEnv, string? Auth,
+        string? TrustCert, bool Insecure, string? Ehlo, bool Transcript);
+
+    private static async Task<int> RunAsync(Request request, CancellationToken cancellationToken)
+    {
+        if (!TryPrepare(request, out string host, out int port, out SmtpConnectionOptions? options, out string from, out string? problem))
+        {
+            await Console.Error.WriteLineAsync($"smtpcodec send: {problem}");
+            return Program.UsageExitCode;
+        }
+
+        await using Stream? message = InputFile.Open(request.File, "send");
+        if (message is null)
+        {
+            return Program.UsageExitCode;
+        }
+
+        SmtpConnection connection;
+        try
+        {
+            connection = await SmtpConnection.ConnectAsync(host, port, options, cancellationToken);
+        }
+        catch (SmtpException e) when (e.Phase is SmtpPhase.Connect or SmtpPhase.Greeting or SmtpPhase.StartTls || e.InnerException is AuthenticationException or SocketException)
+        {
+            await Console.Error.WriteLineAsync($"smtpcodec send: {e.Message}");
+            return ConnectFailed;
+        }
+        catch (Exception e) when (e is SmtpException or AuthenticationException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"smtpcodec send: {e.Message}");
+            return e is AuthenticationException or IOException ? ConnectFailed : 1;
+        }
+
+        await using (connection)
+        {
+            try
+            {
+                SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope(from, request.To), message, cancellationToken);
+                Console.WriteLine(result.Reply.ToString());
+                await connection.QuitAsync(cancellationToken);
+                if (result.DeliveredCount == result.Recipients.Count)
+                {
+                    return 0;
+                }
+
+                foreach (SmtpRecipientResult refused in result.Recipients.Where(r => !r.Delivered))
+                {
+                    await Console.Error.WriteLineAsync($"smtpcodec send: {refused.Address} refused: {refused.Reply}");
+                }
+
+                return SomeRecipientsRefused;
+            }
+            catch (SmtpReplyException e) when (e.Phase is SmtpPhase.Mail or SmtpPhase.Rcpt or SmtpPhase.Data or SmtpPhase.EndOfData)
+            {
+                Console.WriteLine(e.Reply.ToString());
+                await Console.Error.WriteLineAsync($"smtpcodec send: {e.Message}");
+                return MessageRefused;
+            }
+            catch (SmtpException e) when (!e.IsTransient && e.Phase is SmtpPhase.Mail or SmtpPhase.Rcpt or SmtpPhase.Data)
+            {
+                // Refused by what the server declared (its SIZE limit, an extension it lacks) before a byte went out.
+                await Console.Error.WriteLineAsync($"smtpcodec send: {e.Message}");
+                return MessageRefused;
+            }
+            catch (SmtpException e)
+            {
+                await Console.Error.WriteLineAsync($"smtpcodec send: {e.Message}");
+                return 1;
+            }
+        }
+    }
+
+    /// <summary>Checks every option and address before anything is sent; false with one clear sentence.</summary>
+    private static bool TryPrepare(Request request, out string host, out int port, out SmtpConnectionOptions? options, out string from, out string? problem)
+    {
+        options = null;
+        from = request.From == "<>" ? "" : request.From;
+        port = 0;
+        if (!TryParseServer(request.Server, out host, out port))
+        {
+            problem = $"--server '{request.Server}' is not HOST:PORT.";
+            return false;
+        }
+
+        // The codec's own command writer checks each address exactly as the connection will write it.
+        var scratch = new System.Buffers.ArrayBufferWriter<byte>(256);
+        CommandWriteResult check = SmtpCommandWriter.WriteMailFrom(scratch, from, new MailFromParameters { SmtpUtf8 = !System.Text.Ascii.IsValid(from) });
+        string checkedAddress = from;
+        foreach (string address in request.To)
+        {
+            if (!check.Succeeded)
+            {
+                break;
+            }
+
+            checkedAddress = address;
+            check = SmtpCommandWriter.WriteRcptTo(scratch, address, new RcptToParameters { SmtpUtf8 = !System.Text.Ascii.IsValid(address) });
+        }
+
+        if (!check.Succeeded)
+        {
+            problem = $"'{Printable(checkedAddress)}' is not a valid address ({SmtpCodecErrors.GetMessage(check.Error)}); nothing was sent.";
+            return false;
+        }
+
+        SmtpTlsMode mode = (request.Tls ?? (port == 465 ? "implicit" : "starttls")) switch
+        {
+            "none" => SmtpTlsMode.None,
+            "implicit" => SmtpTlsMode.Implicit,
+            _ => SmtpTlsMode.StartTlsRequired,
+        };
+
+        SmtpCredentials? credentials = null;
+        if (request.User is not null || request.PasswordEnv is not null || request.Auth is not null)
+        {
+            if (request.User is null || request.PasswordEnv is null)
+            {
+                problem = "AUTH needs both --user and --password-env.";
+                return false;
+            }
+
+            string? secret = Environment.GetEnvironmentVariable(request.PasswordEnv);
+            if (string.IsNullOrEmpty(secret))
+            {
+                problem = $"The environment variable '{request.PasswordEnv}' named by --password-env is not set.";
+                return false;
+            }
+
+            SaslMechanism mechanism = SaslMechanism.None;
+            if (request.Auth is not null
+                && (!SaslMechanismNames.TryParse(Encoding.ASCII.GetBytes(request.Auth), out mechanism) || !SaslMechanismNames.IsClientSupported(mechanism)))
+            {
+                problem = $"--auth '{request.Auth}' is not one of PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5, SCRAM-SHA-256.";
+                return false;
+            }
+
+            credentials = new SmtpCredentials(request.User, secret, mechanism);
+        }
+
+        if (request.TrustCert is not null && request.Insecure)
+        {
+            problem = "--trust-cert and --insecure exclude each other.";
+            return false;
+        }
+
+        X509Certificate2? pinned = null;
+        if (request.TrustCert is not null)
+        {
+            try
+            {
+                pinned = X509CertificateLoader.LoadCertificateFromFile(request.TrustCert);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                problem = $"--trust-cert '{request.TrustCert}' cannot be read as a PEM certificate: {e.Message}";
+                return false;
+            }
+        }
+
+        options = new SmtpConnectionOptions
+        {
+            TlsMode = mode,
+            Tls = new SmtpTlsOptions { TargetHost = host, PinnedCertificate = pinned, SkipCertificateValidation = request.Insecure },
+            Credentials = credentials,
+            EhloName = request.Ehlo,
+            Transcript = request.Transcript ? line => Console.Error.WriteLine(line.ToString()) : null,
+        };
+        problem = null;
+        return true;
+    }
+
+    /// <summary>HOST:PORT, with [v6]:PORT for IPv6 literals.</summary>
+    internal static bool TryParseServer(string text, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        host = text[..colon].Trim('[', ']');
+        return host.Length > 0;
+    }
+
+    /// <summary>An address as it can be shown on one line: control characters as \r, \n, \xNN.</summary>
+    private static string Printable(string text)
+    {
+        var shown = new StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            shown.Append(c switch
+            {
+                '\r' => "\\r",
+                '\n' => "\\n",
+                < ' ' or '\x7f' => $"\\x{(int)c:X2}",
+                _ => c.ToString(),
+            });
+        }
+
+        return shown.ToString();
+    }
+}
