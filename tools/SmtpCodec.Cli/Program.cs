@@ -22,7 +22,7 @@ public static class Program
         {
             foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
             {
-                Console.Error.WriteLine($"smtpcodec: {error.Message}");
+                Console.Error.WriteLine($"smtpcodec: {Where(error)}{error.Message}");
             }
 
             Console.Error.WriteLine("Try 'smtpcodec --help'.");
@@ -32,10 +32,23 @@ public static class Program
         return parsed.Invoke();
     }
 
+    /// <summary>The option an error is about ("--chunking: "), so that a bad value names what was wrong.</summary>
+    private static string Where(System.CommandLine.Parsing.ParseError error)
+    {
+        System.CommandLine.Parsing.SymbolResult? symbol = error.SymbolResult;
+        while (symbol is not null and not System.CommandLine.Parsing.OptionResult)
+        {
+            symbol = symbol.Parent;
+        }
+
+        return symbol is System.CommandLine.Parsing.OptionResult option ? $"{option.Option.Name}: " : "";
+    }
+
     private static IEnumerable<Command> Verbs()
     {
         yield return DemoVerb.Create();
         yield return SendVerb.Create();
+        yield return BlastVerb.Create();
         yield return RepliesVerb.Create();
         yield return StuffVerb.Create();
         yield return UnstuffVerb.Create();
