@@ -386,8 +386,9 @@ public sealed class SmtpSender : IAsyncDisposable
             {
                 connection = await EnsureConnectionAsync().ConfigureAwait(false);
             }
-            catch (SmtpException e)
+            catch (Exception caught)
             {
+                SmtpException e = AsSmtpException(caught, SmtpPhase.Connect);
                 operation.Attempts++;
                 if (e.IsTransient)
                 {
@@ -419,10 +420,10 @@ public sealed class SmtpSender : IAsyncDisposable
         private async Task SendOneAsync(SmtpConnection connection, DeliveryOperation operation)
         {
             operation.Attempts++;
+            _sentOnConnection++;
             try
             {
                 SmtpSendResult result = await connection.SendAsync(operation.Envelope, operation.Message).ConfigureAwait(false);
-                _sentOnConnection++;
                 Finish(operation, new SmtpDelivery(SmtpFailureReason.None, result.Reply, operation.Attempts, null)
                 {
                     RefusedRecipients = result.DeliveredCount == result.Recipients.Count ? null : [.. result.Recipients.Where(r => !r.Delivered)],
@@ -432,11 +433,12 @@ public sealed class SmtpSender : IAsyncDisposable
             {
                 Finish(operation, new SmtpDelivery(SmtpFailureReason.Invalid, default, operation.Attempts, e.Message));
             }
-            catch (SmtpException e)
+            catch (Exception caught)
             {
+                SmtpException e = AsSmtpException(caught, SmtpPhase.Other);
                 SmtpConnection.SendProgress progress = connection.LastSendProgress;
                 bool replied = e is SmtpReplyException;
-                if (!connection.IsConnected)
+                if (!connection.IsConnected || caught is not SmtpException)
                 {
                     await CloseAsync(quit: false).ConfigureAwait(false);
                 }
@@ -522,8 +524,9 @@ public sealed class SmtpSender : IAsyncDisposable
                     }
                 }
             }
-            catch (SmtpException e)
+            catch (Exception caught)
             {
+                SmtpException e = AsSmtpException(caught, SmtpPhase.DataBlock);
                 await CloseAsync(quit: false).ConfigureAwait(false);
                 if (current is not null)
                 {
@@ -626,8 +629,9 @@ public sealed class SmtpSender : IAsyncDisposable
                     }
                 }
             }
-            catch (SmtpException e)
+            catch (Exception caught)
             {
+                SmtpException e = AsSmtpException(caught, SmtpPhase.DataBlock);
                 await CloseAsync(quit: false).ConfigureAwait(false);
 
                 // Every message in flight had its BDAT LAST written: the server may have any of them.
@@ -647,6 +651,7 @@ public sealed class SmtpSender : IAsyncDisposable
             try
             {
                 connection.WriteStreamedEnvelope(operation.Envelope, operation.Message, chunking);
+                _sentOnConnection++;
                 return true;
             }
             catch (ArgumentException e)
@@ -664,7 +669,6 @@ public sealed class SmtpSender : IAsyncDisposable
         /// <summary>Settles a message whose transaction reached its end-of-data reply.</summary>
         private void Settle(SmtpConnection connection, DeliveryOperation operation, in SmtpConnection.StreamedReplies replies, SmtpResponse final)
         {
-            _sentOnConnection++;
             int recipients = operation.Envelope.Recipients.Count;
             bool delivered = final.Code == 250;
             SmtpConnection.CountStreamed(delivered, delivered ? recipients - replies.Accepted : 0);
@@ -784,6 +788,13 @@ public sealed class SmtpSender : IAsyncDisposable
             operation.RetryAt = Stopwatch.GetTimestamp() + (long)(Options.RetryDelay.TotalSeconds * Stopwatch.Frequency);
             _retries.Enqueue(operation);
         }
+
+        /// <summary>
+        /// Anything but an <see cref="SmtpException"/> out of a connection (a stream that throws what it should not)
+        /// is treated as a failed connection, so that no message is ever left without an end.
+        /// </summary>
+        private static SmtpException AsSmtpException(Exception caught, SmtpPhase phase) =>
+            caught as SmtpException ?? new SmtpProtocolException(phase, $"The connection failed: {caught.GetType().Name}: {caught.Message}", isTransient: true, caught);
 
         private static string Describe(SmtpPhase phase, SmtpResponse reply) => $"The server refused the message at {phase}: {reply}";
 

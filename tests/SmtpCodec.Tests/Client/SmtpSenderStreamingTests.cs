@@ -195,6 +195,27 @@ public sealed class SmtpSenderStreamingTests
         Assert.Equal(5, peer.Accepted);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AStreamThrowingSomethingUnexpectedLosesNoMessage(bool chunking)
+    {
+        var peer = new PipeSmtpPeer(chunking) { Received = [], ThrowOnFlush = 6 };
+        const int count = 40;
+        (SmtpDelivery[] deliveries, long accepted) = await SendAllQueuedFirstAsync(peer, count, chunking, from: i => $"m{i}@test");
+
+        Assert.Equal(count, deliveries.Length);
+        Assert.All(deliveries, d => Assert.True(d.Accepted || d.Reason == SmtpFailureReason.OutcomeUnknown, $"{d.Reason}: {d.Error}"));
+        Assert.Contains(deliveries, d => d.Error?.Contains("injected", StringComparison.Ordinal) == true || d.Attempts > 1);
+
+        // What the failed stream still held reached the peer when it closed: those are the unknown outcomes,
+        // never a message delivered twice.
+        int unknown = deliveries.Count(d => d.Reason == SmtpFailureReason.OutcomeUnknown);
+        Assert.InRange(peer.Accepted, accepted, accepted + unknown);
+        Assert.Equal(peer.Received!.Count, peer.Received.Select(Encoding.ASCII.GetString).Distinct().Count());
+        Assert.True(peer.Connections >= 2);
+    }
+
     [Fact]
     public async Task ConnectionsOpenedAheadAreTheOnesThatSend()
     {

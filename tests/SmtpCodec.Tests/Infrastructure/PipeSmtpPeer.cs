@@ -40,6 +40,11 @@ internal sealed class PipeSmtpPeer
     /// <summary>When set, every accepted message's content (unstuffed, as received) is kept.</summary>
     public List<byte[]>? Received { get; set; }
 
+    /// <summary>When set, the client's stream throws <see cref="InvalidOperationException"/> on that flush (counted over all connections).</summary>
+    public int? ThrowOnFlush { get; set; }
+
+    private int _flushes;
+
     /// <summary>Messages the peer answered 250 to.</summary>
     public int Accepted => Volatile.Read(ref _messages);
 
@@ -57,7 +62,7 @@ internal sealed class PipeSmtpPeer
             _sessions.Add(Task.Run(() => RunAsync(toServer.Reader, toClient.Writer)));
         }
 
-        return new PipeStream(toClient.Reader, toServer.Writer);
+        return new PipeStream(toClient.Reader, toServer.Writer, this);
     }
 
     /// <summary>Waits for every session to end (they end when the client closes its side).</summary>
@@ -355,7 +360,7 @@ internal sealed class PipeSmtpPeer
     }
 
     /// <summary>The client's end: a stream over two pipes whose reads and writes allocate nothing in steady state.</summary>
-    private sealed class PipeStream(PipeReader reader, PipeWriter writer) : Stream
+    private sealed class PipeStream(PipeReader reader, PipeWriter writer, PipeSmtpPeer peer) : Stream
     {
         public override bool CanRead => true;
         public override bool CanWrite => true;
@@ -398,6 +403,11 @@ internal sealed class PipeSmtpPeer
 
         public override Task FlushAsync(CancellationToken cancellationToken)
         {
+            if (peer.ThrowOnFlush is { } failing && Interlocked.Increment(ref peer._flushes) == failing)
+            {
+                throw new InvalidOperationException("injected: the stream failed in a way streams should not");
+            }
+
             ValueTask<FlushResult> flush = writer.FlushAsync(cancellationToken);
             if (!flush.IsCompletedSuccessfully)
             {
