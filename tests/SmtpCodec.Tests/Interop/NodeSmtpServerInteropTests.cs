@@ -25,6 +25,7 @@ public sealed class NodeSmtpServerInteropTests(NodeSmtpServerPeer node) : IClass
     public async Task EachMechanismAuthenticatesAndTheMessageArrivesIntact(SaslMechanism mechanism, string name)
     {
         using var timeout = new CancellationTokenSource(InteropPeers.TestTimeout);
+        int authsBefore = node.Count("auth");
         string secret = mechanism == SaslMechanism.XOAuth2 ? NodeSmtpServerPeer.Token : ScriptedServerPeer.Password;
         int messagesBefore = node.Count("message");
         byte[] message = InteropMessages.Small($"node {name}");
@@ -37,7 +38,7 @@ public sealed class NodeSmtpServerInteropTests(NodeSmtpServerPeer node) : IClass
             await connection.QuitAsync(timeout.Token);
         }
 
-        JsonElement auth = (await node.WaitForEventsAsync("auth", 1))[^1];
+        JsonElement auth = (await node.WaitForEventsAsync("auth", authsBefore + 1))[^1];
         Assert.Equal(name, auth.GetProperty("method").GetString());
         Assert.True(auth.GetProperty("ok").GetBoolean());
         JsonElement received = (await node.WaitForEventsAsync("message", messagesBefore + 1))[^1];
@@ -51,11 +52,12 @@ public sealed class NodeSmtpServerInteropTests(NodeSmtpServerPeer node) : IClass
     public async Task WithoutAChosenMechanismTheStrongestOfferedOneIsUsed()
     {
         using var timeout = new CancellationTokenSource(InteropPeers.TestTimeout);
+        int authsBefore = node.Count("auth");
         await using SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", node.Port, Options(new SmtpCredentials(ScriptedServerPeer.User, ScriptedServerPeer.Password)), timeout.Token);
 
         // smtp-server offers PLAIN LOGIN CRAM-MD5 XOAUTH2: of the password mechanisms CRAM-MD5 never sends the password.
         Assert.Equal(SaslMechanism.CramMd5, connection.AuthenticatedWith);
-        Assert.Equal("CRAM-MD5", (await node.WaitForEventsAsync("auth", 1))[^1].GetProperty("method").GetString());
+        Assert.Equal("CRAM-MD5", (await node.WaitForEventsAsync("auth", authsBefore + 1))[^1].GetProperty("method").GetString());
         await connection.QuitAsync(timeout.Token);
     }
 
@@ -99,6 +101,26 @@ public sealed class NodeSmtpServerInteropTests(NodeSmtpServerPeer node) : IClass
 
         IReadOnlyList<JsonElement> received = await node.WaitForEventsAsync("message", messagesBefore + 10);
         Assert.All(received.Skip(messagesBefore), m => Assert.Equal(["a@example.org", "b@example.org"], m.GetProperty("to").EnumerateArray().Select(e => e.GetString())));
+    }
+
+    [Fact]
+    public async Task AStreamOverTheSizeLimitIsRefusedWith552AfterItsContent()
+    {
+        using var timeout = new CancellationTokenSource(InteropPeers.TestTimeout);
+        int oversizedBefore = node.Count("oversized");
+        await using SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", node.Port, Options(new SmtpCredentials(ScriptedServerPeer.User, ScriptedServerPeer.Password)), timeout.Token);
+        Assert.Equal((ulong)NodeSmtpServerPeer.SizeLimit, connection.Capabilities.SizeLimit);
+        const long length = 14_200 * GeneratedLinesStream.LineLength;     // whole lines, past 1 MiB
+        using var unknownLength = new GeneratedLinesStream(length);
+
+        SmtpReplyException refused = await Assert.ThrowsAsync<SmtpReplyException>(() => connection.SendAsync(new SmtpEnvelope("sender@example.com", "a@example.org"), unknownLength, timeout.Token));
+
+        Assert.Equal(SmtpPhase.EndOfData, refused.Phase);
+        Assert.Equal(552, refused.ReplyCode);
+        JsonElement oversized = (await node.WaitForEventsAsync("oversized", oversizedBefore + 1))[^1];
+        Assert.Equal(length, oversized.GetProperty("bytes").GetInt64());
+        Assert.Equal(250, (await connection.SendAsync(new SmtpEnvelope("sender@example.com", "a@example.org"), InteropMessages.Small("after 552"), timeout.Token)).Reply.Code);
+        await connection.QuitAsync(timeout.Token);
     }
 
     [Fact]

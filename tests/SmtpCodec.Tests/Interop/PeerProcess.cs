@@ -25,8 +25,6 @@ internal sealed class PeerProcess : IAsyncDisposable
     /// <summary>The command line, for messages.</summary>
     public string Description { get; }
 
-    public int Id => _process.Id;
-
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <paramref name="fileName"/>; its stdin stays open (peers that watch it stop when it closes).</summary>
@@ -172,7 +170,7 @@ internal sealed class PeerProcess : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                _ = Kill(_process.Id, SigTerm);
+                SendTerminate(_process.Id);
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 try
                 {
@@ -219,6 +217,18 @@ internal sealed class PeerProcess : IAsyncDisposable
         }
 
         changed.TrySetResult();
+    }
+
+    private static void SendTerminate(int pid)
+    {
+        try
+        {
+            _ = Kill(pid, SigTerm);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // no libc to call: the SIGKILL of the whole tree after the grace period still stops it
+        }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

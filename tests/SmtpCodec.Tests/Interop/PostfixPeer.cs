@@ -38,23 +38,38 @@ public sealed class PostfixPeer : IAsyncLifetime
         _root = InteropPeers.CreateTemporaryDirectory("smtpcodec-postfix-");
         Directory.CreateDirectory(ConfigDirectory);
         (string certificate, string key) = InteropPeers.WriteCertificate(_root);
-        Port = InteropPeers.FreeLoopbackPort();
         File.WriteAllText(Path.Combine(ConfigDirectory, "main.cf"), MainCf(_root.FullName, certificate, key));
-        File.WriteAllText(Path.Combine(ConfigDirectory, "master.cf"), MasterCf(Port));
 
         // The queue's subfolders are made by "postfix check" with their owners and modes; the data folder must be postfix's.
         Directory.CreateDirectory(Path.Combine(_root.FullName, "queue"));
         string data = Directory.CreateDirectory(Path.Combine(_root.FullName, "data")).FullName;
-        try
+        await InteropPeers.RunAsync("chown", "postfix", data);
+        for (int attempt = 1; ; attempt++)
         {
-            await InteropPeers.RunAsync("chown", "postfix", data);
-            await InteropPeers.RunAsync(PostfixBinary, "-c", ConfigDirectory, "check");
-            _master = PeerProcess.Start(MasterBinary, ["-c", ConfigDirectory, "-d"]);
-            await InteropPeers.WaitUntilAcceptingAsync(Port, _master, "Postfix master");
-        }
-        catch (Exception e)
-        {
-            throw new InvalidOperationException($"{e.Message}\nmaillog:\n{ReadLog()}", e);
+            Port = InteropPeers.FreeLoopbackPort();
+            File.WriteAllText(Path.Combine(ConfigDirectory, "master.cf"), MasterCf(Port));
+            try
+            {
+                await InteropPeers.RunAsync(PostfixBinary, "-c", ConfigDirectory, "check");
+                _master = PeerProcess.Start(MasterBinary, ["-c", ConfigDirectory, "-d"]);
+                await InteropPeers.WaitUntilAcceptingAsync(Port, _master, "Postfix master");
+                return;
+            }
+            catch (Exception e)
+            {
+                if (_master is not null)
+                {
+                    await _master.DisposeAsync();
+                    _master = null;
+                }
+
+                if (attempt == 3 || e is not InvalidOperationException)
+                {
+                    throw new InvalidOperationException($"{e.Message}\nmaillog:\n{ReadLog()}", e);
+                }
+
+                // most likely the port was taken between picking and binding it: another one
+            }
         }
     }
 
@@ -105,6 +120,35 @@ public sealed class PostfixPeer : IAsyncLifetime
             if (limit.IsCancellationRequested)
             {
                 throw new TimeoutException($"Postfix did not log {what} ({lines.Length} of {count} lines) within 60 s.\nmaillog:\n{ReadLog()}");
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the end of the smtpd session that received <paramref name="queueId"/> and returns its
+    /// "disconnect from" line, which counts the session's commands (<c>ehlo=2 starttls=1 rcpt=2/4 ...</c>).
+    /// </summary>
+    public async Task<string> WaitForSessionEndAsync(string queueId)
+    {
+        string[] received = await WaitForLogAsync(l => l.Contains($"]: {queueId}: client=", StringComparison.Ordinal), 1, $"the session of {queueId}");
+        string smtpd = received[0][received[0].IndexOf("postfix/smtpd[", StringComparison.Ordinal)..received[0].IndexOf("]: ", StringComparison.Ordinal)] + "]: disconnect from ";
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            // smtpd processes serve one session after another: the first disconnect of that process after the queue id.
+            string[] log = ReadLog().Split('\n');
+            int start = Array.FindIndex(log, l => l.Contains($"]: {queueId}: client=", StringComparison.Ordinal));
+            string? end = log.Skip(start).FirstOrDefault(l => l.Contains(smtpd, StringComparison.Ordinal));
+            if (end is not null)
+            {
+                return end;
+            }
+
+            if (limit.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Postfix did not log the end of the session of {queueId} within 60 s.\nmaillog:\n{ReadLog()}");
             }
 
             await Task.Delay(100, CancellationToken.None);

@@ -25,7 +25,6 @@ public sealed class PostfixSmtpdInteropTests(PostfixPeer postfix) : IClassFixtur
     public async Task StartTlsWithThePinnedCertificateThenEachRecipientGetsItsOwnReply()
     {
         using var timeout = new CancellationTokenSource(InteropPeers.TestTimeout);
-        int sessionsBefore = CountSessionEnds();
         SmtpSendResult result;
         await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", postfix.Port, Options(), timeout.Token))
         {
@@ -49,7 +48,7 @@ public sealed class PostfixSmtpdInteropTests(PostfixPeer postfix) : IClassFixtur
         string queueId = PostfixPeer.QueueIdOf(result.Reply.Text);
         string[] sent = await postfix.WaitForLogAsync(l => l.Contains($"{queueId}: to=<", StringComparison.Ordinal) && l.Contains("status=sent", StringComparison.Ordinal), 2, "two deliveries");
         Assert.Equal([$"to=<{Alice}>", $"to=<{Bob}>"], sent.Select(l => l[l.IndexOf("to=<", StringComparison.Ordinal)..l.IndexOf(',', StringComparison.Ordinal)]).Order());
-        string session = (await WaitForSessionEndAsync(sessionsBefore))[^1];
+        string session = await postfix.WaitForSessionEndAsync(queueId);
         Assert.Contains("starttls=1", session, StringComparison.Ordinal);
         Assert.Contains("rcpt=2/4", session, StringComparison.Ordinal);
         Assert.Contains("data=1", session, StringComparison.Ordinal);
@@ -97,7 +96,6 @@ public sealed class PostfixSmtpdInteropTests(PostfixPeer postfix) : IClassFixtur
     {
         using var timeout = new CancellationTokenSource(InteropPeers.TestTimeout);
         byte[] message = InteropMessages.Lines("chunked", 4000);        // about 320 KB: five 64 KiB chunks
-        int sessionsBefore = CountSessionEnds();
         SmtpSendResult result;
         await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", postfix.Port, Options(chunking: true), timeout.Token))
         {
@@ -106,10 +104,11 @@ public sealed class PostfixSmtpdInteropTests(PostfixPeer postfix) : IClassFixtur
             await connection.QuitAsync(timeout.Token);
         }
 
-        string session = (await WaitForSessionEndAsync(sessionsBefore))[^1];
+        string queueId = PostfixPeer.QueueIdOf(result.Reply.Text);
+        string session = await postfix.WaitForSessionEndAsync(queueId);
         Assert.Contains("bdat=5", session, StringComparison.Ordinal);
         Assert.DoesNotContain("data=", session, StringComparison.Ordinal);
-        string queuedBody = await postfix.PostcatAsync(PostfixPeer.QueueIdOf(result.Reply.Text), "-b");
+        string queuedBody = await postfix.PostcatAsync(queueId, "-b");
         string expected = InteropMessages.WithLineFeeds(message);
         expected = expected[(expected.IndexOf("\n\n", StringComparison.Ordinal) + 2)..].TrimEnd('\n');
         Assert.Contains(expected, queuedBody, StringComparison.Ordinal);
@@ -169,11 +168,4 @@ public sealed class PostfixSmtpdInteropTests(PostfixPeer postfix) : IClassFixtur
             Assert.Single(sent);
         }
     }
-
-    private int CountSessionEnds() => postfix.ReadLog().Split('\n').Count(IsSessionEnd);
-
-    private async Task<string[]> WaitForSessionEndAsync(int before) =>
-        await postfix.WaitForLogAsync(IsSessionEnd, before + 1, "the end of the session");
-
-    private static bool IsSessionEnd(string line) => line.Contains("postfix/smtpd[", StringComparison.Ordinal) && line.Contains(": disconnect from ", StringComparison.Ordinal);
 }

@@ -58,8 +58,6 @@ public abstract class ScriptedServerPeer : IAsyncLifetime
         return Events(kind);
     }
 
-    public string Output => _process?.Output ?? "";
-
     private List<JsonElement> Events(string kind)
     {
         var found = new List<JsonElement>();
