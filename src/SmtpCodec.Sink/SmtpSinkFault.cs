@@ -139,7 +139,8 @@ public sealed record SmtpSinkFault
             return true;
         }
 
-        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double probability) || probability > 1)
+        // NaN and infinities parse whatever the styles: the range check refuses them.
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double probability) || !(probability is >= 0 and <= 1))
         {
             error = $"fault '{spec}': a probability is a number from 0 to 1, e.g. 0.05";
             return false;
