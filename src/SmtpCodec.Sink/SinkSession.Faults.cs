@@ -19,9 +19,14 @@ internal sealed partial class SinkSession
         long delay = plan.GetDelayTicks(slot);
         if (delay > 0)
         {
-            // The replies before this one keep their time; this one and those after it wait longer.
-            EndBatch();
-            _faultDelayTicks += delay;
+            // The replies before this one keep their time; this one leaves the delay after its command arrived,
+            // and those after it wait for it. Not cumulative: like the WAN delay, pipelined replies leave together.
+            if (delay > _faultDelayTicks)
+            {
+                EndBatch();
+                _faultDelayTicks = delay;
+            }
+
             _sink.CountFault(SmtpSinkFaultKind.Delay);
         }
 

@@ -38,7 +38,7 @@ public sealed record SmtpSinkFault
         Probability = probability;
     }
 
-    /// <summary>A delay: every reply at <paramref name="point"/> leaves <paramref name="delay"/> later, and so do the replies after it.</summary>
+    /// <summary>A delay: every reply at <paramref name="point"/> leaves <paramref name="delay"/> later (see <see cref="SmtpSinkFaultKind.Delay"/>).</summary>
     /// <param name="point">Where it strikes.</param>
     /// <param name="delay">From zero to <see cref="MaxDelay"/>.</param>
     /// <exception cref="ArgumentException">The point is unknown or the delay out of range.</exception>

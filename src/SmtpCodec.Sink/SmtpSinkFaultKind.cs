@@ -15,6 +15,9 @@ public enum SmtpSinkFaultKind
     /// <summary>The connection closed with no reply (<c>drop</c>), as a crash or a network failure does.</summary>
     Drop,
 
-    /// <summary>The reply, and every reply after it, leaves a fixed time later (<c>delay</c>, in milliseconds).</summary>
+    /// <summary>
+    /// The reply leaves a fixed time (<c>delay</c>, in milliseconds) later than it would after its command arrived;
+    /// replies after it in the same batch of pipelined commands wait for it, as replies keep their order.
+    /// </summary>
     Delay,
 }
