@@ -23,7 +23,7 @@ internal static class SinkVerb
     {
         var listen = new Option<IPEndPoint>("--listen")
         {
-            Description = $"Where to listen, HOST:PORT with an IP address or localhost ([::1]:PORT for IPv6); port 0 picks a free one. Default {DefaultListen}.",
+            Description = $"Where to listen, HOST:PORT with an IP address or localhost ([::1]:PORT for IPv6); port 0 picks a free one.",
             HelpName = "HOST:PORT",
             DefaultValueFactory = _ => IPEndPoint.Parse(DefaultListen),
             CustomParser = ParseListen,
