@@ -11,7 +11,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        var root = new RootCommand("smtpcodec: SMTP client codec tools (replies, stuff, unstuff, ...)");
+        var root = new RootCommand("smtpcodec: SMTP client codec tools (demo, replies, sink, stuff, unstuff, ...)");
         foreach (Command verb in Verbs())
         {
             root.Subcommands.Add(verb);
@@ -50,6 +50,7 @@ public static class Program
         yield return SendVerb.Create();
         yield return BlastVerb.Create();
         yield return RepliesVerb.Create();
+        yield return SinkVerb.Create();
         yield return StuffVerb.Create();
         yield return UnstuffVerb.Create();
     }

@@ -45,7 +45,7 @@ public abstract class SaslClient
     /// <param name="bytesWritten">The length of the challenge.</param>
     /// <returns>None, <see cref="SmtpCodecError.InvalidBase64"/> (also for any whitespace in the text), or <see cref="SmtpCodecError.DestinationTooSmall"/>.</returns>
     public static SmtpCodecError DecodeChallenge(ReadOnlySpan<byte> base64Text, Span<byte> challenge, out int bytesWritten) =>
-        DecodeStrictBase64(base64Text, challenge, out bytesWritten);
+        StrictBase64.Decode(base64Text, challenge, out bytesWritten);
 
     /// <summary>
     /// Writes the initial response, sent with the AUTH command (RFC 4954 section 4). When the AUTH line
@@ -102,9 +102,6 @@ public abstract class SaslClient
 
     private bool _challengeAnswered;
 
-    /// <summary>The whitespace <see cref="Base64.DecodeFromUtf8(ReadOnlySpan{byte}, Span{byte}, out int, out int, bool)"/> skips.</summary>
-    private static readonly SearchValues<byte> Base64Whitespace = SearchValues.Create(" \t\r\n\v\f"u8);
-
     /// <summary>Computes the next response; must leave the state unchanged when it returns DestinationTooSmall.</summary>
     /// <param name="challenge">The raw challenge, empty for the initial response.</param>
     /// <param name="response">Where the raw response goes.</param>
@@ -137,23 +134,5 @@ public abstract class SaslClient
         {
             throw new ArgumentException("An OAuth SASL value cannot hold NUL or ^A, the separator of its fields (RFC 7628 section 3.1).", parameterName);
         }
-    }
-
-    /// <summary>Strict base64 (RFC 4648 section 3.3): unlike <see cref="Base64.DecodeFromUtf8(ReadOnlySpan{byte}, Span{byte}, out int, out int, bool)"/>, whitespace is refused.</summary>
-    private protected static SmtpCodecError DecodeStrictBase64(ReadOnlySpan<byte> base64Text, Span<byte> destination, out int bytesWritten)
-    {
-        bytesWritten = 0;
-        if (base64Text.IndexOfAny(Base64Whitespace) >= 0)
-        {
-            return SmtpCodecError.InvalidBase64;
-        }
-
-        OperationStatus status = Base64.DecodeFromUtf8(base64Text, destination, out int consumed, out bytesWritten);
-        return status switch
-        {
-            OperationStatus.Done when consumed == base64Text.Length => SmtpCodecError.None,
-            OperationStatus.DestinationTooSmall => SmtpCodecError.DestinationTooSmall,
-            _ => SmtpCodecError.InvalidBase64,
-        };
     }
 }

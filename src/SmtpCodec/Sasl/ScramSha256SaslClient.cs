@@ -26,7 +26,7 @@ public sealed class ScramSha256SaslClient : SaslClient
     /// </summary>
     public const int DefaultMaximumIterationCount = 100_000;
 
-    private const int HashLength = 32;
+    private const int HashLength = ScramSha256Keys.HashLength;
 
     // Bounds what a server's salt may take on the stack; real salts are 16 to 32 bytes.
     private const int MaxSaltTextLength = 1024;
@@ -197,7 +197,7 @@ public sealed class ScramSha256SaslClient : SaslClient
         }
 
         Span<byte> salt = stackalloc byte[Base64.GetMaxDecodedFromUtf8Length(saltText.Length)];
-        failure = DecodeStrictBase64(saltText, salt, out int saltLength);
+        failure = StrictBase64.Decode(saltText, salt, out int saltLength);
         if (failure != SmtpCodecError.None)
         {
             CryptographicOperations.ZeroMemory(_password);
@@ -213,28 +213,17 @@ public sealed class ScramSha256SaslClient : SaslClient
         // AuthMessage = client-first-message-bare "," server-first-message "," client-final-message-without-proof (RFC 5802 section 3).
         byte[] authMessage = [.. _clientFirstBare, (byte)',', .. serverFirst, (byte)',', .. withoutProof];
 
-        Span<byte> saltedPassword = stackalloc byte[HashLength];
-        Rfc2898DeriveBytes.Pbkdf2(_password, salt[..saltLength], saltedPassword, iterations, HashAlgorithmName.SHA256);
-
-        // Only the salted password's keys are needed from here on (RFC 5802 section 3).
-        CryptographicOperations.ZeroMemory(_password);
         Span<byte> clientKey = stackalloc byte[HashLength];
-        HMACSHA256.HashData(saltedPassword, "Client Key"u8, clientKey);
-        Span<byte> storedKey = stackalloc byte[HashLength];
-        SHA256.HashData(clientKey, storedKey);
-        Span<byte> clientSignature = stackalloc byte[HashLength];
-        HMACSHA256.HashData(storedKey, authMessage, clientSignature);
-        Span<byte> proof = stackalloc byte[HashLength];
-        for (int i = 0; i < HashLength; i++)
-        {
-            proof[i] = (byte)(clientKey[i] ^ clientSignature[i]);
-        }
-
         Span<byte> serverKey = stackalloc byte[HashLength];
-        HMACSHA256.HashData(saltedPassword, "Server Key"u8, serverKey);
-        HMACSHA256.HashData(serverKey, authMessage, _expectedServerSignature);
-        CryptographicOperations.ZeroMemory(saltedPassword);
+        ScramSha256Keys.Derive(_password, salt[..saltLength], iterations, clientKey, serverKey);
+
+        // Only the derived keys are needed from here on (RFC 5802 section 3).
+        CryptographicOperations.ZeroMemory(_password);
+        Span<byte> proof = stackalloc byte[HashLength];
+        ScramSha256Keys.ComputeClientProof(clientKey, authMessage, proof);
+        ScramSha256Keys.ComputeServerSignature(serverKey, authMessage, _expectedServerSignature);
         CryptographicOperations.ZeroMemory(clientKey);
+        CryptographicOperations.ZeroMemory(serverKey);
 
         builder.Append(",p="u8);
         Span<byte> proofText = stackalloc byte[Base64.GetMaxEncodedToUtf8Length(HashLength)];
@@ -322,7 +311,7 @@ public sealed class ScramSha256SaslClient : SaslClient
         }
 
         Span<byte> signature = stackalloc byte[HashLength + 2];
-        if (DecodeStrictBase64(verifier, signature, out int length) != SmtpCodecError.None)
+        if (StrictBase64.Decode(verifier, signature, out int length) != SmtpCodecError.None)
         {
             return SmtpCodecError.InvalidBase64;
         }

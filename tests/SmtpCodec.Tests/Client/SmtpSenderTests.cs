@@ -1,15 +1,19 @@
 using System.Text;
 using SmtpCodec.Client;
+using SmtpCodec.Sink;
 using SmtpCodec.Tests.Infrastructure;
 
 namespace SmtpCodec.Tests.Client;
 
 public sealed class SmtpSenderTests
 {
+    private static readonly string[] s_faultsEverywhere =
+        ["EHLO:421=0.02", "MAIL:4xx=0.03", "RCPT:4xx=0.05", "RCPT:5xx=0.02", "DATA:421=0.01", "EOD:4xx=0.05", "EOD:5xx=0.03", "EOD:drop=0.02", "EOD:421=0.02"];
+
     [Fact]
     public async Task EveryMessageIsAcceptedOverSeveralConnections()
     {
-        await using var server = new FakeSmtpServer();
+        await using var server = StoringSink.Start();
         SmtpDelivery[] deliveries;
         await using (var sender = new SmtpSender(Options(server, connections: 3)))
         {
@@ -19,24 +23,20 @@ public sealed class SmtpSenderTests
         }
 
         Assert.All(deliveries, d => Assert.True(d.Accepted, d.Error));
-        Assert.Equal(200, server.Accepted.Distinct().Count());
-        Assert.InRange(server.Connections, 1, 3);
-        Assert.StartsWith("2.0.0 Ok: queued as m", deliveries[0].Reply.Text, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"m{i}@test").Order(), server.AcceptedMessageIds().Order());
+        Assert.InRange(server.Sink.Connections, 1, 3);
+        Assert.StartsWith("2.0.0 Ok: queued as ", deliveries[0].Reply.Text, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task UnderInjectedFaultsEveryMessageEndsOnceAndNoneIsAcceptedTwice()
     {
-        // Outcome by message number and arrival: temporary failures that pass on retry, permanent
-        // refusals, connections dropped after the terminator, and 421 shutdowns.
-        await using var server = new FakeSmtpServer((id, arrival) => (int.Parse(id[1..id.IndexOf('@', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture) % 10, arrival) switch
+        // Faults at every step of a transaction: refusals, temporary failures that pass on retry, 421 shutdowns
+        // and connections dropped after the terminator (the sender cannot know whether the message arrived).
+        await using var server = StoringSink.Start(new SmtpSinkOptions
         {
-            (1, 1) => FakeOutcome.Temporary,
-            (2, _) => FakeOutcome.Temporary,
-            (3, _) => FakeOutcome.Permanent,
-            (4, 1) => FakeOutcome.DropAfterTerminator,
-            (5, 1) => FakeOutcome.ShutDown,
-            _ => FakeOutcome.Accept,
+            Faults = [.. s_faultsEverywhere.Select(SmtpSinkFault.Parse)],
+            FaultSeed = 2920,
         });
         const int count = 300;
         SmtpDelivery[] deliveries;
@@ -44,31 +44,50 @@ public sealed class SmtpSenderTests
         {
             deliveries = await Task.WhenAll(Enumerable.Range(0, count).Select(i => sender.SendAsync(Envelope(), Message(i)).AsTask()));
             Assert.Equal(count, sender.AcceptedCount + sender.FailedCount);
+            Assert.Equal(sender.AcceptedCount, deliveries.Count(d => d.Accepted));
         }
 
-        for (int i = 0; i < count; i++)
+        Assert.All(deliveries, d => Assert.True(
+            d.Reason is SmtpFailureReason.None or SmtpFailureReason.TransientFailuresExhausted or SmtpFailureReason.Rejected or SmtpFailureReason.OutcomeUnknown,
+            $"{d.Reason}: {d.Error}"));
+
+        // What the sink stored is exactly what the sender reports accepted: none lost, none twice.
+        string[] stored = server.AcceptedMessageIds();
+        Assert.Equal(stored.Length, stored.Distinct().Count());
+        Assert.Equal(deliveries.Select((d, i) => (d, i)).Where(x => x.d.Accepted).Select(x => $"m{x.i}@test").Order(), stored.Order());
+        Assert.Equal(stored.Length, server.Sink.Messages);
+
+        // Temporary failures were retried and then went through.
+        Assert.Contains(deliveries, d => d.Accepted && d.Attempts > 1);
+        Assert.True(server.Sink.GetInjectedFaults(SmtpSinkFaultKind.TransientReply) > 0);
+    }
+
+    [Theory]
+    [InlineData("EOD:5xx=1", SmtpFailureReason.Rejected, 1)]
+    [InlineData("RCPT:5xx=1", SmtpFailureReason.Rejected, 1)]
+    [InlineData("EOD:4xx=1", SmtpFailureReason.TransientFailuresExhausted, 3)]
+    [InlineData("EOD:421=1", SmtpFailureReason.TransientFailuresExhausted, 3)]
+    [InlineData("MAIL:421=1", SmtpFailureReason.TransientFailuresExhausted, 3)]
+    [InlineData("EOD:drop=1", SmtpFailureReason.OutcomeUnknown, 1)]
+    public async Task EachKindOfFaultEndsEveryMessageWithItsReason(string fault, SmtpFailureReason reason, int attempts)
+    {
+        await using var server = StoringSink.Start(new SmtpSinkOptions { Faults = [SmtpSinkFault.Parse(fault)], FaultSeed = 1 });
+        SmtpDelivery[] deliveries;
+        await using (var sender = new SmtpSender(Options(server, connections: 2)))
         {
-            SmtpFailureReason expected = (i % 10) switch
-            {
-                1 or 5 or 0 or 6 or 7 or 8 or 9 => SmtpFailureReason.None,
-                2 => SmtpFailureReason.TransientFailuresExhausted,
-                3 => SmtpFailureReason.Rejected,
-                _ => SmtpFailureReason.OutcomeUnknown,
-            };
-            Assert.True(expected == deliveries[i].Reason, $"message {i}: expected {expected}, got {deliveries[i].Reason} ({deliveries[i].Error})");
+            deliveries = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => sender.SendAsync(Envelope(), Message(i)).AsTask()));
+            Assert.Equal(6, sender.FailedCount);
         }
 
-        string[] accepted = server.Accepted.ToArray();
-        Assert.Equal(accepted.Length, accepted.Distinct().Count());
-        Assert.All(deliveries.Select((d, i) => (d, i)).Where(x => x.d.Accepted), x => Assert.Contains($"m{x.i}@test", accepted));
-        Assert.Equal(3, deliveries[2].Attempts);
-        Assert.Equal(2, deliveries[1].Attempts);
+        Assert.All(deliveries, d => Assert.True(d.Reason == reason && d.Attempts == attempts, $"{d.Reason} after {d.Attempts}: {d.Error}"));
+        Assert.Empty(server.AcceptedMessageIds());
+        Assert.Equal(0, server.Sink.Messages);
     }
 
     [Fact]
     public async Task AConnectionIsReplacedAfterItsMaximumOfMessages()
     {
-        await using var server = new FakeSmtpServer();
+        await using var server = StoringSink.Start();
         await using (var sender = new SmtpSender(Options(server, connections: 1) with { MaxMessagesPerConnection = 5 }))
         {
             for (int i = 0; i < 20; i++)
@@ -79,13 +98,13 @@ public sealed class SmtpSenderTests
             Assert.Equal(4, sender.ConnectionsOpened);
         }
 
-        Assert.Equal(4, server.Connections);
+        Assert.Equal(4, server.Sink.Connections);
     }
 
     [Fact]
     public async Task AMessageCancelledBeforeItIsSentEndsAsCancelledAndIsNeverSent()
     {
-        await using var server = new FakeSmtpServer();
+        await using var server = StoringSink.Start();
         await using var sender = new SmtpSender(Options(server, connections: 1));
 
         SmtpDelivery cancelled = await sender.SendAsync(Envelope(), Message(1), new CancellationToken(canceled: true));
@@ -93,13 +112,13 @@ public sealed class SmtpSenderTests
 
         Assert.Equal(SmtpFailureReason.Cancelled, cancelled.Reason);
         Assert.True(sent.Accepted);
-        Assert.DoesNotContain("m1@test", server.Received);
+        Assert.Equal(["m2@test"], server.AcceptedMessageIds());
     }
 
     [Fact]
     public async Task CancelledAndLiveMessagesInterleavedEachEndOnceAndOnlyLiveOnesAreSent()
     {
-        await using var server = new FakeSmtpServer();
+        await using var server = StoringSink.Start();
         SmtpDelivery[] deliveries;
         await using (var sender = new SmtpSender(Options(server, connections: 2)))
         {
@@ -112,7 +131,7 @@ public sealed class SmtpSenderTests
             Assert.Equal(i % 3 == 0 ? SmtpFailureReason.Cancelled : SmtpFailureReason.None, deliveries[i].Reason);
         }
 
-        string[] received = server.Received.ToArray();
+        string[] received = server.AcceptedMessageIds();
         Assert.Equal(200, received.Length);
         Assert.Equal(200, received.Distinct().Count());
         Assert.DoesNotContain(received, id => int.Parse(id[1..id.IndexOf('@', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture) % 3 == 0);
@@ -121,27 +140,28 @@ public sealed class SmtpSenderTests
     [Fact]
     public async Task AStreamedMessageIsHeldInAPooledBufferAndSent()
     {
-        await using var server = new FakeSmtpServer();
+        await using var server = StoringSink.Start();
         await using var sender = new SmtpSender(Options(server, connections: 1));
         using var stream = new MemoryStream(Message(42));
 
         SmtpDelivery delivery = await sender.SendAsync(Envelope(), stream);
 
         Assert.True(delivery.Accepted, delivery.Error);
-        Assert.Contains("m42@test", server.Accepted);
+        Assert.Equal(["m42@test"], server.AcceptedMessageIds());
     }
 
     [Fact]
     public async Task ABadAddressFailsAsInvalidWithoutTouchingTheServer()
     {
-        await using var server = new FakeSmtpServer();
+        await using var server = StoringSink.Start();
         await using var sender = new SmtpSender(Options(server, connections: 1));
 
         SmtpDelivery delivery = await sender.SendAsync(new SmtpEnvelope("you@example.com\r\nRSET", "a@example.com"), Message(7));
 
         Assert.Equal(SmtpFailureReason.Invalid, delivery.Reason);
         Assert.Contains("reversePath", delivery.Error, StringComparison.Ordinal);
-        Assert.Empty(server.Received);
+        Assert.Empty(server.AcceptedMessageIds());
+        Assert.Equal(0, server.Sink.Messages);
     }
 
     [Fact]
@@ -171,7 +191,7 @@ public sealed class SmtpSenderTests
         Assert.Contains("Cannot connect", delivery.Error, StringComparison.Ordinal);
     }
 
-    private static SmtpSenderOptions Options(FakeSmtpServer server, int connections) => new()
+    private static SmtpSenderOptions Options(StoringSink server, int connections) => new()
     {
         Host = "127.0.0.1",
         Port = server.Port,

@@ -1,6 +1,6 @@
 using System.Text;
 using SmtpCodec.Client;
-using SmtpCodec.Tests.Infrastructure;
+using SmtpCodec.Sink;
 
 namespace SmtpCodec.Tests.Readme;
 
@@ -10,14 +10,15 @@ public sealed class ReadmeClientExampleTests
     [Fact]
     public async Task TheReadmeExampleSendsOneMessageThenManyThroughThePool()
     {
-        await using var server = new FakeSmtpServer();
+        await using SmtpSink sink = SmtpSink.Start();
         var options = new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "client.test" };
 
-        SmtpResponse reply = await SendOneAsync("127.0.0.1", server.Port, options, Encoding.ASCII.GetBytes("Message-ID: <one@test>\r\n\r\nHi\r\n"));
-        long accepted = await SendManyAsync("127.0.0.1", server.Port, options, Enumerable.Range(0, 50).Select(i => Encoding.ASCII.GetBytes($"Message-ID: <{i}@test>\r\n\r\nHi\r\n")));
+        SmtpResponse reply = await SendOneAsync("127.0.0.1", sink.EndPoint.Port, options, Encoding.ASCII.GetBytes("Message-ID: <one@test>\r\n\r\nHi\r\n"));
+        long accepted = await SendManyAsync("127.0.0.1", sink.EndPoint.Port, options, Enumerable.Range(0, 50).Select(i => Encoding.ASCII.GetBytes($"Message-ID: <{i}@test>\r\n\r\nHi\r\n")));
 
-        Assert.Equal("250 2.0.0 Ok: queued as one@test", reply.ToString());
+        Assert.Equal("250 2.0.0 Ok: queued as 1", reply.ToString());
         Assert.Equal(50, accepted);
+        Assert.Equal(51, sink.Messages);
     }
 
     // --- README example starts here ---

@@ -9,6 +9,7 @@ public sealed class ReadmeStaysTrueTests
     [InlineData("## Reading replies", "ReadmeReplyExampleTests.cs")]
     [InlineData("## Writing commands, DATA, BDAT and SASL", "ReadmeCodecExampleTests.cs")]
     [InlineData("## Sending mail", "ReadmeClientExampleTests.cs")]
+    [InlineData("## The sink", "ReadmeSinkExampleTests.cs")]
     public void TheReadmeExampleIsTheTestedCode(string heading, string testFile)
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));

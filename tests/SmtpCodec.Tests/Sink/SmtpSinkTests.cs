@@ -3,6 +3,7 @@ using System.Text;
 using SmtpCodec.Client;
 using SmtpCodec.Protocol;
 using SmtpCodec.Sink;
+using SmtpCodec.Tests.Infrastructure;
 
 namespace SmtpCodec.Tests.Sink;
 
@@ -53,7 +54,7 @@ public sealed class SmtpSinkTests
     public async Task PipelinedCommandsAreAnsweredInOrder()
     {
         await using SmtpSink sink = SmtpSink.Start();
-        using var client = await RawClient.ConnectAsync(sink);
+        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
 
         string[] replies = await client.SendAsync("EHLO raw.test\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nRSET\r\nNOOP\r\nfrobnicate\r\nRCPT TO:<x@y.z>\r\nQUIT\r\n", 7);
 
@@ -67,7 +68,7 @@ public sealed class SmtpSinkTests
     public async Task ABareLineFeedInTheDataIsRefusedAndTheConnectionClosed()
     {
         await using SmtpSink sink = SmtpSink.Start();
-        using var client = await RawClient.ConnectAsync(sink);
+        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
         await client.SendAsync("EHLO raw.test\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n", 4);
 
         string[] replies = await client.SendAsync("Subject: x\r\n\r\nsmuggled\n.\r\nMAIL FROM:<evil@b.c>\r\n", 1);
@@ -81,7 +82,7 @@ public sealed class SmtpSinkTests
     public async Task ATooLongLineIsRefusedAndTheSessionGoesOn()
     {
         await using SmtpSink sink = SmtpSink.Start();
-        using var client = await RawClient.ConnectAsync(sink);
+        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
 
         string[] replies = await client.SendAsync("NOOP " + new string('x', 5000) + "\r\nNOOP\r\n", 2);
 
@@ -92,7 +93,7 @@ public sealed class SmtpSinkTests
     public async Task ADeclaredSizeOverTheLimitIsRefusedBeforeTheData()
     {
         await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxMessageSize = 1000 });
-        using var client = await RawClient.ConnectAsync(sink);
+        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
 
         string[] replies = await client.SendAsync("EHLO raw.test\r\nMAIL FROM:<a@b.c> SIZE=1001\r\nMAIL FROM:<a@b.c> SIZE=1000\r\n", 3);
 
@@ -104,7 +105,7 @@ public sealed class SmtpSinkTests
     public async Task AChunkWithoutRecipientsIsReadThenRefused()
     {
         await using SmtpSink sink = SmtpSink.Start();
-        using var client = await RawClient.ConnectAsync(sink);
+        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
 
         string[] replies = await client.SendAsync("EHLO raw.test\r\nBDAT 5 LAST\r\nhelloNOOP\r\n", 3);
 
@@ -116,7 +117,7 @@ public sealed class SmtpSinkTests
     public async Task ConnectionsOverTheLimitAreTurnedAwayWith421()
     {
         await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxConnections = 1 });
-        using var first = await RawClient.ConnectAsync(sink);
+        using var first = await RawSmtpClient.ConnectAsync(sink.EndPoint);
         using var second = new TcpClient();
         await second.ConnectAsync(sink.EndPoint);
         using var reader = new StreamReader(second.GetStream(), Encoding.ASCII);
@@ -228,7 +229,7 @@ public sealed class SmtpSinkTests
     public async Task CommandsPipelinedAfterStartTlsAreDiscardedNotCarriedIntoTls()
     {
         await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.StartTls });
-        using var client = await RawClient.ConnectAsync(sink);
+        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
 
         string[] replies = await client.SendAsync("EHLO raw.test\r\nSTARTTLS\r\nMAIL FROM:<injected@b.c>\r\n", 2);
 
@@ -241,7 +242,7 @@ public sealed class SmtpSinkTests
     {
         TimeSpan delay = TimeSpan.FromMilliseconds(400);
         await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { ReplyDelay = delay });
-        using var client = await RawClient.ConnectAsync(sink);
+        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string[] one = await client.SendAsync("NOOP\r\n", 1);
@@ -287,64 +288,4 @@ public sealed class SmtpSinkTests
     [Fact]
     public void AnExtensionTheSinkDoesNotImplementCannotBeAdvertised() =>
         Assert.Throws<ArgumentException>(() => SmtpSink.Start(new SmtpSinkOptions { Extensions = EhloExtensions.Etrn }));
-
-    /// <summary>A client that sends raw bytes and reads reply lines (the last line of each reply).</summary>
-    private sealed class RawClient : IDisposable
-    {
-        private readonly TcpClient _tcp;
-        private readonly StreamReader _reader;
-
-        private RawClient(TcpClient tcp)
-        {
-            _tcp = tcp;
-            _reader = new StreamReader(tcp.GetStream(), Encoding.ASCII);
-        }
-
-        public static async Task<RawClient> ConnectAsync(SmtpSink sink)
-        {
-            var tcp = new TcpClient();
-            await tcp.ConnectAsync(sink.EndPoint);
-            var client = new RawClient(tcp);
-            string? greeting = await client._reader.ReadLineAsync();
-            Assert.StartsWith("220 ", greeting, StringComparison.Ordinal);
-            return client;
-        }
-
-        /// <summary>Sends the text, then reads <paramref name="replies"/> replies; multiline replies are joined with LF.</summary>
-        public async Task<string[]> SendAsync(string text, int replies)
-        {
-            await _tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(text));
-            var result = new List<string>();
-            var current = new StringBuilder();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            while (result.Count < replies)
-            {
-                string line = await _reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("the sink closed the connection");
-                current.Append(line);
-                if (line.Length < 4 || line[3] != '-')
-                {
-                    result.Add(current.ToString());
-                    current.Clear();
-                }
-                else
-                {
-                    current.Append('\n');
-                }
-            }
-
-            return [.. result];
-        }
-
-        public async Task<bool> IsClosedAsync()
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            return await _reader.ReadLineAsync(timeout.Token) is null;
-        }
-
-        public void Dispose()
-        {
-            _reader.Dispose();
-            _tcp.Dispose();
-        }
-    }
 }

@@ -8,7 +8,7 @@ namespace SmtpCodec.Cli.Verbs;
 
 /// <summary>
 /// <c>smtpcodec demo</c>: starts the embedded sink on loopback and replays the seed article's session
-/// through the client, lock-step and with the article's sample credential shown, printing a C:/S:
+/// through the client against the sink's <c>article</c> profile, lock-step and with the article's sample credential shown, printing a C:/S:
 /// transcript: greeting, EHLO, STARTTLS, EHLO again, AUTH PLAIN with its bare 334, MAIL, RCPT, DATA, QUIT.
 /// </summary>
 internal static class DemoVerb
@@ -25,12 +25,9 @@ internal static class DemoVerb
 
     private static async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions
+        // The article's iCloud capability list, in its order, as far as the sink implements it.
+        await using SmtpSink sink = SmtpSink.Start(SmtpSinkOptions.Article with
         {
-            ServerName = "sink.localhost",
-            MaxMessageSize = 28319744,
-            Extensions = EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.Auth | EhloExtensions.EnhancedStatusCodes
-                | EhloExtensions.EightBitMime | EhloExtensions.Dsn | EhloExtensions.SmtpUtf8 | EhloExtensions.StartTls,
             Users = new Dictionary<string, string> { [User] = Password },
         });
         Console.WriteLine($"* the embedded sink listens on {sink.EndPoint}");

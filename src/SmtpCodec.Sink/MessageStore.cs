@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace SmtpCodec.Sink;
+
+/// <summary>
+/// The directory of <see cref="SmtpSinkOptions.StoreDirectory"/>: each session streams its message into a
+/// temporary file of its own and, once accepted, renames it to <c>QUEUEID.eml</c>.
+/// </summary>
+internal sealed class MessageStore
+{
+    public MessageStore(string directory)
+    {
+        Directory = Path.GetFullPath(directory);
+        System.IO.Directory.CreateDirectory(Directory);
+    }
+
+    public string Directory { get; }
+
+    /// <summary>The highest queue id among the stored files, so that a reused directory keeps its messages.</summary>
+    public long HighestStoredId()
+    {
+        long highest = 0;
+        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, "*.eml"))
+        {
+            if (long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long id))
+            {
+                highest = Math.Max(highest, id);
+            }
+        }
+
+        return highest;
+    }
+
+    public MessageFile OpenSession(long session) => new(Directory, Path.Combine(Directory, $".incoming-{session.ToString(CultureInfo.InvariantCulture)}.tmp"));
+}
