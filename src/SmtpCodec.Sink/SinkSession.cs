@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Text;
 using SmtpCodec.Protocol;
 
@@ -18,6 +19,10 @@ internal sealed partial class SinkSession : IDisposable
 {
     private readonly SmtpSink _sink;
     private readonly SmtpSinkOptions _options;
+    // Read and discarded at most when closing, before the socket is closed anyway.
+    private const long MaxDiscardedOnClose = 16 * 1024 * 1024;
+
+    private readonly Stream _transport;
     private Stream _stream;
     private PipeReader _input;
     private PipeWriter _output;
@@ -34,6 +39,7 @@ internal sealed partial class SinkSession : IDisposable
         _sink = sink;
         _options = sink.Options;
         _stream = stream;
+        _transport = stream;
         (_input, _output) = CreatePipes(stream);
         _line = new byte[_options.MaxCommandLength];
         _faults = sink.Faults;
@@ -107,8 +113,48 @@ internal sealed partial class SinkSession : IDisposable
             await _timer.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_mode == Mode.Closing)
+        {
+            await CloseGracefullyAsync().ConfigureAwait(false);
+        }
+
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends a session the sink closes (QUIT, 421, an injected drop) as a well-behaved server does: TLS
+    /// close_notify (RFC 8446 section 6.1), then FIN, then what the client had already pipelined is read and
+    /// thrown away for a moment. Closing with unread input would send a reset, and a reset can destroy replies
+    /// still on their way to the client, so it would miss 250s the sink sent and counted.
+    /// </summary>
+    private async Task CloseGracefullyAsync()
+    {
+        try
+        {
+            if (_stream is SslStream ssl)
+            {
+                await ssl.ShutdownAsync().ConfigureAwait(false);
+            }
+
+            (_transport as NetworkStream)?.Socket.Shutdown(SocketShutdown.Send);
+            using var linger = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            long discarded = 0;
+            while (discarded < MaxDiscardedOnClose)
+            {
+                ReadResult read = await _input.ReadAsync(linger.Token).ConfigureAwait(false);
+                discarded += read.Buffer.Length;
+                _input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted || read.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
+        {
+            // The client is gone already or keeps sending: the connection closes either way.
+        }
     }
 
     /// <summary>Drops a message left half-stored by a session that ended in the middle of it.</summary>

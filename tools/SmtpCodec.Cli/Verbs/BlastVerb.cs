@@ -37,20 +37,25 @@ internal static class BlastVerb
         var trustCert = new Option<string?>("--trust-cert") { Description = "With --server and TLS: a PEM certificate to trust as the server's." };
         var insecure = new Option<bool>("--insecure") { Description = "With --server and TLS: skip certificate validation (tests only)." };
         var replyDelay = new Option<int>("--reply-delay-ms") { Description = "Embedded sink only: each reply leaves this long after its command arrived (WAN latency).", DefaultValueFactory = _ => 0 };
+        var store = new Option<string?>("--store") { Description = "Embedded sink only: keep each accepted message as DIR/QUEUEID.eml.", HelpName = "DIR" };
+        FaultOptions faults = FaultOptions.Create();
+        faults.Faults.Description = "Embedded sink only: " + faults.Faults.Description;
         var command = new Command("blast", "Send N messages over K connections through SmtpSender and report throughput, latency and allocations.")
         {
-            server, tls, messages, connections, size, warmup, chunking, json, trustCert, insecure, replyDelay,
+            server, tls, messages, connections, size, warmup, chunking, json, trustCert, insecure, replyDelay, store,
         };
+        faults.AddTo(command);
         command.SetAction((parse, cancellation) => RunAsync(new Settings(
             parse.GetValue(server), parse.GetValue(tls)!, parse.GetValue(messages), parse.GetValue(connections), parse.GetValue(size),
             parse.GetValue(warmup), parse.GetValue(chunking) == "on", parse.GetValue(json), parse.GetValue(trustCert), parse.GetValue(insecure),
-            parse.GetValue(replyDelay)), cancellation));
+            parse.GetValue(replyDelay), parse.GetValue(store), faults.ApplyTo(new SmtpSinkOptions(), parse)), cancellation));
         return command;
     }
 
+    /// <summary>The command line; <paramref name="Sink"/> carries the embedded sink's faults and seed.</summary>
     internal sealed record Settings(
         string? Server, string Tls, int Messages, int Connections, int Size, int Warmup, bool Chunking, bool Json,
-        string? TrustCert, bool Insecure, int ReplyDelayMs);
+        string? TrustCert, bool Insecure, int ReplyDelayMs, string? Store, SmtpSinkOptions Sink);
 
     private static async Task<int> RunAsync(Settings settings, CancellationToken cancellationToken)
     {
@@ -69,7 +74,16 @@ internal static class BlastVerb
             X509Certificate2? pinned = null;
             if (settings.Server is null)
             {
-                sink = SmtpSink.Start(SinkOptions(settings));
+                try
+                {
+                    sink = SmtpSink.Start(SinkOptions(settings));
+                }
+                catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+                {
+                    await Console.Error.WriteLineAsync($"smtpcodec blast: the embedded sink cannot start: {e.Message}");
+                    return Program.UsageExitCode;
+                }
+
                 (host, port, pinned) = ("127.0.0.1", sink.EndPoint.Port, sink.Certificate);
             }
             else
@@ -144,9 +158,9 @@ internal static class BlastVerb
             return $"--server '{settings.Server}' is not HOST:PORT.";
         }
 
-        if (settings.Server is not null && settings.ReplyDelayMs > 0)
+        if (settings.Server is not null && (settings.ReplyDelayMs > 0 || settings.Store is not null || settings.Sink.Faults.Count > 0))
         {
-            return "--reply-delay-ms applies to the embedded sink only (without --server).";
+            return "--reply-delay-ms, --store and --fault apply to the embedded sink only (without --server).";
         }
 
         return settings.Server is null && settings.Tls == "implicit" ? "The embedded sink offers STARTTLS, not implicit TLS: use --tls starttls." : null;
@@ -161,11 +175,12 @@ internal static class BlastVerb
             extensions |= EhloExtensions.StartTls;
         }
 
-        return new SmtpSinkOptions
+        return settings.Sink with
         {
             Extensions = extensions,
             ReplyDelay = TimeSpan.FromMilliseconds(settings.ReplyDelayMs),
             MaxConnections = Math.Max(256, settings.Connections * 2),
+            StoreDirectory = settings.Store,
         };
     }
 
