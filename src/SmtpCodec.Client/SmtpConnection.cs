@@ -317,6 +317,19 @@ public sealed partial class SmtpConnection : IAsyncDisposable
             // The peer is gone; there is nothing left to flush to.
         }
 
+        if (!_broken && _stream is SslStream ssl)
+        {
+            try
+            {
+                // RFC 8446 section 6.1: a TLS session ends with close_notify, not with a bare FIN.
+                await ssl.ShutdownAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+            {
+                // The peer closed first; nothing is lost.
+            }
+        }
+
         await _stream.DisposeAsync().ConfigureAwait(false);
         if (!ReferenceEquals(_stream, _transport))
         {
