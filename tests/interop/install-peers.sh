@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real SMTP peers of the interop tests (tests/SmtpCodec.Tests/Interop): Postfix (smtpd and
+# Installs the real SMTP peers of the interop tests (tests/SmtpCodec.IntegrationTests/Interop): Postfix (smtpd and
 # smtp-sink), swaks, openssl, aiosmtpd for Debian's /usr/bin/python3, and the npm package smtp-server.
 # The single place that installs them; tests/run.sh calls it before the build. Idempotent: when every
 # peer is present it only checks and returns. Needs root (apt-get) for the Debian packages.

@@ -15,7 +15,7 @@ public sealed record ExpectedReply(int Code, string? Enhanced, params string[] L
 /// <summary>
 /// An input and what reading it must give: the replies, then either a clean end or an error with the
 /// offset of the offending byte. Every fixture is read whole, split at every offset, one byte per segment
-/// and streamed, and every way must agree (<see cref="ReplyReadingHarness"/>).
+/// and streamed, and every way must agree (<c>ReplyReadingHarness</c>).
 /// </summary>
 public sealed record ReplyFixture(string Name, byte[] Input, ExpectedReply[] Replies, SmtpCodecError Error = SmtpCodecError.None, long ErrorOffset = 0, SmtpReplyReaderOptions? Options = null)
 {

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Text;
+using SmtpCodec.Protocol;
+using SmtpCodec.Sink;
+using SmtpCodec.Tests.Infrastructure;
+
+namespace SmtpCodec.IntegrationTests.Cli;
+
+/// <summary><c>smtpcodec send</c> run as a process against the embedded sink (and a scripted server where a reply must be exact).</summary>
+public sealed class SendVerbTests : IDisposable
+{
+    private const string Message = "From: a@test\r\nTo: b@test\r\nSubject: cli\r\n\r\nHello from the command line.\r\n.leading dot\r\n";
+    private readonly string _directory = Directory.CreateTempSubdirectory("smtpcodec-send-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("PLAIN")]
+    [InlineData("LOGIN")]
+    public async Task SendsOverStartTlsWithEachMechanism(string mechanism)
+    {
+        await using SmtpSink sink = StartSink();
+        CliResult result = await SendAsync(sink, Message, "--user", "me@test", "--password-env", "SMTPCODEC_TEST_SECRET", "--auth", mechanism, "--trust-cert", CertificateFile(sink));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.StartsWith("250 2.0.0 ", result.StdoutText, StringComparison.Ordinal);
+        Assert.Equal(1, sink.Messages);
+    }
+
+    [Fact]
+    public async Task AWrongPasswordFailsWithOneClearLineAndSendsNothing()
+    {
+        await using SmtpSink sink = StartSink();
+        CliResult result = await SendWithSecretAsync(sink, Message, "not-the-password", "--user", "me@test", "--password-env", "SMTPCODEC_TEST_SECRET", "--trust-cert", CertificateFile(sink));
+
+        Assert.True(result.ExitCode == 1, $"{result.ExitCode}: {result.Stderr}");
+        Assert.Contains("535", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, sink.Messages);
+    }
+
+    [Theory]
+    [InlineData("--to", "friend@test>\r\nRCPT TO:<other@test")]
+    [InlineData("--to", "friend@test\nDATA")]
+    [InlineData("--from", "me@test\r\n")]
+    [InlineData("--to", "not an address")]
+    public async Task AnAddressWithCrLfOrBadSyntaxIsRejectedBeforeAnythingIsSent(string option, string address)
+    {
+        await using SmtpSink sink = StartSink();
+        string[] args = option == "--from"
+            ? ["send", "--server", Server(sink), "--tls", "none", "--from", address, "--to", "b@test"]
+            : ["send", "--server", Server(sink), "--tls", "none", "--from", "a@test", option, address];
+        CliResult result = await CliProcess.RunAsync(Encoding.ASCII.GetBytes(Message), args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("is not a valid address", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("\r", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, sink.Connections);
+    }
+
+    [Fact]
+    public async Task SomeRecipientsRefusedExitsFourAfterSendingToTheOthers()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 scripted ESMTP\n").ExpectPrefix("EHLO ").Send("250-scripted\n250 PIPELINING\n")
+            .Expect("MAIL FROM:<a@test>").Expect("RCPT TO:<b@test>").Expect("RCPT TO:<nobody@test>").Expect("DATA")
+            .Send("250 2.1.0 Ok\n250 2.1.5 Ok\n550 5.1.1 No such user\n354 Go ahead\n")
+            .ExpectContent().Send("250 2.0.0 Ok: queued as X1\n").Expect("QUIT").Send("221 Bye\n");
+        (int port, Task completion) = server.ListenOnce();
+        CliResult result = await CliProcess.RunAsync(Encoding.ASCII.GetBytes(Message),
+            "send", "--server", $"127.0.0.1:{port}", "--tls", "none", "--from", "a@test", "--to", "b@test", "--to", "nobody@test");
+        await completion;
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Equal("250 2.0.0 Ok: queued as X1", result.StdoutText.TrimEnd());
+        Assert.Contains("nobody@test refused: 550 5.1.1 No such user", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMessageTheServerRefusesExitsFive()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxMessageSize = 20, Extensions = EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EnhancedStatusCodes });
+        CliResult result = await SendWithSecretAsync(sink, Message, null, "--tls", "none");
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.Contains("552 5.3.4", result.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("552 5.3.4", result.StdoutText, StringComparison.Ordinal);
+        Assert.Equal(0, sink.Messages);
+    }
+
+    [Fact]
+    public async Task NobodyListeningExitsThree()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        CliResult result = await CliProcess.RunAsync(Encoding.ASCII.GetBytes(Message),
+            "send", "--server", $"127.0.0.1:{port}", "--tls", "none", "--from", "a@test", "--to", "b@test");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"127.0.0.1:{port}", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUntrustedCertificateExitsThree()
+    {
+        await using SmtpSink sink = StartSink();
+        CliResult result = await SendAsync(sink, Message);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal(0, sink.Messages);
+    }
+
+    [Fact]
+    public async Task TheMessageComesFromAFileAndTheTranscriptGoesToStderrWithTheSecretRedacted()
+    {
+        await using SmtpSink sink = StartSink();
+        string file = Path.Combine(_directory, "message.eml");
+        await File.WriteAllTextAsync(file, Message);
+        CliResult result = await CliProcess.RunWithEnvironmentAsync(null, Secret("sink-secret"), "send", file, "--server", Server(sink), "--from", "<>", "--to", "b@test",
+            "--user", "me@test", "--password-env", "SMTPCODEC_TEST_SECRET", "--auth", "PLAIN", "--trust-cert", CertificateFile(sink), "--transcript");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("C: MAIL FROM:<>", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("C: AUTH PLAIN <redacted>", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes("\0me@test\0sink-secret")), result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, sink.Messages);
+    }
+
+    [Fact]
+    public async Task UsageErrorsExitTwo()
+    {
+        CliResult missing = await CliProcess.RunAsync(null, "send", "--server", "127.0.0.1:25", "--to", "b@test");
+        CliResult badServer = await CliProcess.RunAsync([], "send", "--server", "nowhere", "--tls", "none", "--from", "a@test", "--to", "b@test");
+        CliResult badAuth = await CliProcess.RunAsync([], "send", "--server", "127.0.0.1:25", "--from", "a@test", "--to", "b@test", "--user", "u", "--password-env", "PATH", "--auth", "NTLM");
+        CliResult help = await CliProcess.RunAsync(null, "send", "--help");
+
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--from", missing.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, badServer.ExitCode);
+        Assert.Contains("HOST:PORT", badServer.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, badAuth.ExitCode);
+        Assert.Contains("--auth 'NTLM'", badAuth.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--password-env", help.StdoutText, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string> Secret(string secret) => new() { ["SMTPCODEC_TEST_SECRET"] = secret };
+
+    private static SmtpSink StartSink() => SmtpSink.Start(new SmtpSinkOptions
+    {
+        Extensions = EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EnhancedStatusCodes | EhloExtensions.StartTls | EhloExtensions.Auth,
+        Users = new Dictionary<string, string> { ["me@test"] = "sink-secret" },
+    });
+
+    private static string Server(SmtpSink sink) => $"127.0.0.1:{sink.EndPoint.Port}";
+
+    private string CertificateFile(SmtpSink sink)
+    {
+        string path = Path.Combine(_directory, "sink.pem");
+        File.WriteAllText(path, sink.Certificate!.ExportCertificatePem());
+        return path;
+    }
+
+    private static Task<CliResult> SendAsync(SmtpSink sink, string message, params string[] extra) => SendWithSecretAsync(sink, message, "sink-secret", extra);
+
+    private static Task<CliResult> SendWithSecretAsync(SmtpSink sink, string message, string? secret, params string[] extra)
+    {
+        string[] args = ["send", "--server", Server(sink), "--from", "a@test", "--to", "b@test", .. extra];
+        return CliProcess.RunWithEnvironmentAsync(Encoding.ASCII.GetBytes(message), Secret(secret ?? ""), args);
+    }
+}
