@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""An aiosmtpd peer for the interop tests (tests/SmtpCodec.Tests/Interop/AiosmtpdPeer.cs).
+"""An aiosmtpd peer for the interop tests (tests/SmtpCodec.IntegrationTests/Interop/AiosmtpdPeer.cs).
 
 Run with Debian's /usr/bin/python3 (python3-aiosmtpd). Listens on 127.0.0.1 (port 0 by default) with
 STARTTLS required and AUTH PLAIN/LOGIN against one user, and prints one JSON object per line on stdout:

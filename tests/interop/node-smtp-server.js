@@ -1,5 +1,5 @@
 'use strict';
-// A Node smtp-server peer for the interop tests (tests/SmtpCodec.Tests/Interop/NodeSmtpServerPeer.cs).
+// A Node smtp-server peer for the interop tests (tests/SmtpCodec.IntegrationTests/Interop/NodeSmtpServerPeer.cs).
 // Listens on 127.0.0.1 (port 0 by default), prints one JSON object per line on stdout:
 //   {"event":"listening","port":N}
 //   {"event":"auth","method":"PLAIN","user":"...","ok":true}
