@@ -17,6 +17,10 @@ public sealed class SendVerbTests : IDisposable
     [Theory]
     [InlineData("PLAIN")]
     [InlineData("LOGIN")]
+    [InlineData("XOAUTH2")]
+    [InlineData("OAUTHBEARER")]
+    [InlineData("CRAM-MD5")]
+    [InlineData("SCRAM-SHA-256")]
     public async Task SendsOverStartTlsWithEachMechanism(string mechanism)
     {
         await using SmtpSink sink = StartSink();
@@ -24,6 +28,17 @@ public sealed class SendVerbTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.StartsWith("250 2.0.0 ", result.StdoutText, StringComparison.Ordinal);
+        Assert.Equal(1, sink.Messages);
+    }
+
+    [Fact]
+    public async Task WithoutAuthTheBestMechanismOfferedIsChosen()
+    {
+        await using SmtpSink sink = StartSink();
+        CliResult result = await SendAsync(sink, Message, "--user", "me@test", "--password-env", "SMTPCODEC_TEST_SECRET", "--trust-cert", CertificateFile(sink), "--transcript");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("C: AUTH SCRAM-SHA-256", result.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, sink.Messages);
     }
 
@@ -151,6 +166,8 @@ public sealed class SendVerbTests : IDisposable
     private static SmtpSink StartSink() => SmtpSink.Start(new SmtpSinkOptions
     {
         Extensions = EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EnhancedStatusCodes | EhloExtensions.StartTls | EhloExtensions.Auth,
+        AuthMechanisms = SaslMechanismFlags.Plain | SaslMechanismFlags.Login | SaslMechanismFlags.XOAuth2 | SaslMechanismFlags.OAuthBearer
+            | SaslMechanismFlags.CramMd5 | SaslMechanismFlags.ScramSha256,
         Users = new Dictionary<string, string> { ["me@test"] = "sink-secret" },
     });
 
