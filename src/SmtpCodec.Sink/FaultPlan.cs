@@ -39,7 +39,7 @@ internal sealed class FaultPlan
         foreach (SmtpSinkFault fault in faults)
         {
             ArgumentNullException.ThrowIfNull(fault, nameof(faults));
-            ref SmtpSinkFault? place = ref fault.Point == SmtpSinkFaultPoint.Any
+            ref SmtpSinkFault? place = ref fault.Point.IsAny
                 ? ref any[(int)fault.Kind]
                 : ref specific[SlotOf(fault.Point), (int)fault.Kind];
             if (place is not null)
@@ -104,7 +104,7 @@ internal sealed class FaultPlan
         return true;
     }
 
-    private static int SlotOf(SmtpSinkFaultPoint point) => point == SmtpSinkFaultPoint.EndOfData ? EndOfDataSlot : (int)point;
+    private static int SlotOf(SmtpSinkFaultPoint point) => point.IsEndOfData ? EndOfDataSlot : (int)point.Command;
 
     private static int MaxCommandValue()
     {

@@ -22,7 +22,6 @@ public sealed record SmtpSinkFault
     /// <exception cref="ArgumentException">The kind is Delay, the point is unknown or the probability out of range.</exception>
     public SmtpSinkFault(SmtpSinkFaultPoint point, SmtpSinkFaultKind kind, double probability)
     {
-        RequireDefined(point);
         if (kind == SmtpSinkFaultKind.Delay || !Enum.IsDefined(kind))
         {
             throw new ArgumentException($"{kind} is not a reply fault; a delay is made with the TimeSpan constructor.", nameof(kind));
@@ -44,7 +43,6 @@ public sealed record SmtpSinkFault
     /// <exception cref="ArgumentException">The point is unknown or the delay out of range.</exception>
     public SmtpSinkFault(SmtpSinkFaultPoint point, TimeSpan delay)
     {
-        RequireDefined(point);
         if (delay < TimeSpan.Zero || delay > MaxDelay)
         {
             throw new ArgumentOutOfRangeException(nameof(delay), delay, "A fault's delay is from zero to one hour.");
@@ -154,12 +152,7 @@ public sealed record SmtpSinkFault
     /// <returns>The spec.</returns>
     public override string ToString()
     {
-        string command = Point switch
-        {
-            SmtpSinkFaultPoint.Any => "*",
-            SmtpSinkFaultPoint.EndOfData => "EOD",
-            _ => SmtpCommandVerbs.GetName((SmtpCommand)Point),
-        };
+        string command = Point.ToString();
         string kind = Kind switch
         {
             SmtpSinkFaultKind.TransientReply => "4xx",
@@ -194,15 +187,12 @@ public sealed record SmtpSinkFault
             return false;
         }
 
-        point = (SmtpSinkFaultPoint)verb;
-        return Enum.IsDefined(point);
-    }
-
-    private static void RequireDefined(SmtpSinkFaultPoint point)
-    {
-        if (!Enum.IsDefined(point))
+        if (!SmtpSinkFaultPoint.IsPoint(verb))
         {
-            throw new ArgumentOutOfRangeException(nameof(point), point, "Unknown fault point.");
+            return false;
         }
+
+        point = SmtpSinkFaultPoint.For(verb);
+        return true;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SmtpCodec.Client;
+using SmtpCodec.Protocol;
 using SmtpCodec.Sink;
 using SmtpCodec.Tests.Infrastructure;
 
@@ -11,14 +12,20 @@ public sealed class SmtpSinkFaultTests
     private static readonly SmtpConnectionOptions s_client = new() { TlsMode = SmtpTlsMode.None, EhloName = "client.test" };
 
     [Theory]
-    [InlineData("RCPT:4xx=0.05", SmtpSinkFaultPoint.Rcpt, SmtpSinkFaultKind.TransientReply, 0.05)]
-    [InlineData("eod:DROP=0.01", SmtpSinkFaultPoint.EndOfData, SmtpSinkFaultKind.Drop, 0.01)]
-    [InlineData("MAIL:5xx=1", SmtpSinkFaultPoint.Mail, SmtpSinkFaultKind.PermanentReply, 1.0)]
-    [InlineData("*:421=0", SmtpSinkFaultPoint.Any, SmtpSinkFaultKind.ShutDown, 0.0)]
-    [InlineData("StartTLS:4xx=.5", SmtpSinkFaultPoint.StartTls, SmtpSinkFaultKind.TransientReply, 0.5)]
-    public void ASpecNamesAPointAKindAndAProbability(string spec, SmtpSinkFaultPoint point, SmtpSinkFaultKind kind, double probability)
+    [InlineData("RCPT:4xx=0.05", SmtpCommand.Rcpt, SmtpSinkFaultKind.TransientReply, 0.05)]
+    [InlineData("eod:DROP=0.01", null, SmtpSinkFaultKind.Drop, 0.01)]
+    [InlineData("MAIL:5xx=1", SmtpCommand.Mail, SmtpSinkFaultKind.PermanentReply, 1.0)]
+    [InlineData("*:421=0", SmtpCommand.None, SmtpSinkFaultKind.ShutDown, 0.0)]
+    [InlineData("StartTLS:4xx=.5", SmtpCommand.StartTls, SmtpSinkFaultKind.TransientReply, 0.5)]
+    public void ASpecNamesAPointAKindAndAProbability(string spec, SmtpCommand? command, SmtpSinkFaultKind kind, double probability)
     {
         SmtpSinkFault fault = SmtpSinkFault.Parse(spec);
+        SmtpSinkFaultPoint point = command switch
+        {
+            null => SmtpSinkFaultPoint.EndOfData,
+            SmtpCommand.None => SmtpSinkFaultPoint.Any,
+            { } verb => SmtpSinkFaultPoint.For(verb),
+        };
 
         Assert.Equal(new SmtpSinkFault(point, kind, probability), fault);
         Assert.Equal(fault, SmtpSinkFault.Parse(fault.ToString()));
