@@ -27,9 +27,17 @@ internal static class CliProcess
     public static Task<CliResult> RunAsync(byte[]? stdin, params string[] args) => RunWithEnvironmentAsync(stdin, null, args);
 
     /// <summary>Runs with extra environment variables (a password named by --password-env, say).</summary>
-    public static async Task<CliResult> RunWithEnvironmentAsync(byte[]? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<CliResult> RunWithEnvironmentAsync(byte[]? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunAssemblyAsync(AssemblyPath, stdin, environment, args);
+
+    /// <summary>The output folder of a tool built by the solution, e.g. <c>tools/SmtpCodec.Fuzz</c>.</summary>
+    public static string ToolAssembly(string project, string assemblyName) =>
+        Path.Combine(RepositoryRoot.Path, project, "bin", Configuration, "net10.0", assemblyName);
+
+    /// <summary>Runs any built program of the repository (its dll under dotnet) the same way.</summary>
+    public static async Task<CliResult> RunAssemblyAsync(string assemblyPath, byte[]? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        Assert.True(File.Exists(AssemblyPath), $"{AssemblyPath} is missing: build the solution first");
+        Assert.True(File.Exists(assemblyPath), $"{assemblyPath} is missing: build the solution first");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
@@ -42,7 +50,7 @@ internal static class CliProcess
             start.Environment[name] = value;
         }
 
-        start.ArgumentList.Add(AssemblyPath);
+        start.ArgumentList.Add(assemblyPath);
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -68,7 +76,7 @@ internal static class CliProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"smtpcodec {string.Join(' ', args)} did not finish within 60 s");
+            throw new TimeoutException($"{Path.GetFileName(assemblyPath)} {string.Join(' ', args)} did not finish within 60 s");
         }
     }
 }
