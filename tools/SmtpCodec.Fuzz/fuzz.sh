@@ -45,7 +45,7 @@ mkdir -p "$findings"
 # dotnet itself is not instrumented (SharpFuzz instruments the IL and talks to afl-fuzz itself); a container has
 # no CPU governor to set and may not let us change core_pattern; two cores are shared, so no core binding.
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
-  AFL_NO_UI=1 AFL_AUTORESUME=1 AFL_MAP_SIZE=65536 AFL_FORKSRV_INIT_TMOUT=60000 AFL_SKIP_CRASHES=1
+  AFL_NO_UI=1 AFL_AUTORESUME=1 AFL_MAP_SIZE=65536 AFL_FORKSRV_INIT_TMOUT=60000
 
 echo "fuzz.sh: fuzzing '$target' for $seconds s; findings in $findings/default"
 status=0

@@ -39,6 +39,15 @@ public sealed class FuzzReplayTests
     }
 
     [Fact]
+    public void SeedsKeepTheirWireLineEndsThroughGit()
+    {
+        // .gitattributes marks the corpus binary: a checkout that turned CRLF into LF would fuzz other inputs.
+        byte[] seed = File.ReadAllBytes(Path.Combine(Replayer.CorpusDirectory(RepositoryRoot.Path, FuzzTargets.Find("replies")!), "icloud-ehlo"));
+
+        Assert.StartsWith("250-smtp.mail.me.com\r\n250-PIPELINING\r\n", Encoding.ASCII.GetString(seed), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReplayReportsTheFirstBrokenInvariantWithTheTargetAndTheInput()
     {
         string corpus = CorpusOf(("clean", "250 ok\r\n"), ("smuggled", "x\r\n\n.\r\nRCPT TO:<v@example.org>\r\n"));

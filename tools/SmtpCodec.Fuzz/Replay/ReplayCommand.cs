@@ -54,7 +54,7 @@ public static class ReplayCommand
         foreach (IFuzzTarget target in targets)
         {
             IReadOnlyList<string> files = paths.Count > 0
-                ? [.. paths.SelectMany(p => Directory.Exists(p) ? Replayer.FilesIn(p) : [p])]
+                ? [.. paths.SelectMany(p => Directory.Exists(p) ? Replayer.FilesIn(p).Where(IsInput) : [p])]
                 : Replayer.FilesIn(Replayer.CorpusDirectory(root, target));
             ReplayResult result = Replayer.Run(target, files, mutations, seed);
             if (result.Failure is { } failure)
@@ -90,6 +90,9 @@ public static class ReplayCommand
 
         throw new InvalidOperationException("SmtpCodec.sln was not found above the current folder or the program's: run from the repository.");
     }
+
+    /// <summary>afl-fuzz leaves a README.txt beside its crashes: not an input.</summary>
+    private static bool IsInput(string path) => !string.Equals(Path.GetFileName(path), "README.txt", StringComparison.Ordinal);
 
     private static string Save(string root, ReplayFailure failure)
     {

@@ -48,6 +48,10 @@ public struct DerivedRandom
     /// <returns>A value.</returns>
     public int Next(int min, int maxInclusive) => min + Next(maxInclusive - min + 1);
 
+    /// <summary>A destination size: a few bytes (every byte-wise path), or around the codec's 64-byte blocks (where block and byte paths meet).</summary>
+    /// <returns>1 to 16, or 48 to 200.</returns>
+    public int DestinationSize() => Next(2) == 0 ? Next(1, 16) : Next(48, 200);
+
     /// <summary>Up to <paramref name="count"/> sorted cut points in [0, <paramref name="length"/>], ending with <paramref name="length"/>.</summary>
     /// <param name="length">The length to cut.</param>
     /// <param name="count">How many pieces at most.</param>

@@ -126,7 +126,7 @@ public sealed class UnstuffTarget : IFuzzTarget
             start = isFinalBlock ? start : cuts[piece];
             do
             {
-                Span<byte> destination = GuardedBuffers.Get(1).Tail(random.Next(1, 16)).Span;
+                Span<byte> destination = GuardedBuffers.Get(1).Tail(random.DestinationSize()).Span;
                 status = unstuffer.Unstuff(chunk, destination, out int used, out int written, isFinalBlock);
                 Check.That(used > 0 || written > 0 || status != OperationStatus.DestinationTooSmall, "DestinationTooSmall with room for a byte makes progress");
                 Check.That(status != OperationStatus.NeedMoreData || used == chunk.Length, "NeedMoreData consumes the whole chunk");
