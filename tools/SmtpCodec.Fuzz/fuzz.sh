@@ -6,9 +6,10 @@
 # Installs what is missing (Debian's afl++ when afl-fuzz is absent, the sharpfuzz tool pinned in
 # .config/dotnet-tools.json), publishes the harness to artifacts/fuzz/bin, instruments SmtpCodec.Core.dll there
 # (never the normal build output), and runs afl-fuzz from tools/SmtpCodec.Fuzz/corpus/TARGET with smtp.dict.
-# Findings go to artifacts/fuzz/findings/TARGET/default/ (crashes/, hangs/, queue/; ignored by git); a later
-# run of the same target resumes from them. Prints execs/s, paths and crashes; exits 1 when a crash or hang was
-# saved. Works as root in a container (no CPU governor or core_pattern changes needed).
+# Findings go to artifacts/fuzz/findings/TARGET/default/ (crashes/, hangs/, queue/; ignored by git). A later run
+# of the same target resumes from that queue (afl-fuzz moves earlier crashes to crashes.DATE) and does not read the
+# corpus again: delete the folder to start over from new seeds. Prints execs/s, paths and crashes; exits 1 when a crash or hang was saved, or afl-fuzz failed.
+# Works as root in a container (no CPU governor or core_pattern changes needed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -48,12 +49,13 @@ export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRA
   AFL_NO_UI=1 AFL_AUTORESUME=1 AFL_MAP_SIZE=65536 AFL_FORKSRV_INIT_TMOUT=60000
 
 echo "fuzz.sh: fuzzing '$target' for $seconds s; findings in $findings/default"
+# afl-fuzz resumes when it finds its fuzzer_stats there; an afl-fuzz that stops early exits non-zero.
+stats=$findings/default/fuzzer_stats
 status=0
 afl-fuzz -i "$corpus" -o "$findings" -V "$seconds" -t 10000 -m none -x tools/SmtpCodec.Fuzz/smtp.dict \
   -- "$(command -v dotnet)" "$bin/SmtpCodec.Fuzz.dll" "$target" > "$findings/afl.log" 2>&1 || status=$?
 
-stats=$findings/default/fuzzer_stats
-if [ ! -f "$stats" ]; then
+if [ "$status" -ne 0 ] || [ ! -f "$stats" ]; then
   echo "fuzz.sh: afl-fuzz stopped before fuzzing (exit $status); the end of $findings/afl.log:" >&2
   tail -n 30 "$findings/afl.log" >&2
   exit 1
