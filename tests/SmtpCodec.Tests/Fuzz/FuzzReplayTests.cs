@@ -11,8 +11,10 @@ namespace SmtpCodec.Tests.Fuzz;
 /// deterministic mutations of it (as a process, so that a memory fault caught by a guard page fails this test
 /// instead of the test host), and the replay machinery reports a breach with the target and the input.
 /// </summary>
-public sealed class FuzzReplayTests
+public sealed class FuzzReplayTests : IDisposable
 {
+    private readonly List<string> _corpora = [];
+
     private static string FuzzAssembly => CliProcess.ToolAssembly(Path.Combine("tools", "SmtpCodec.Fuzz"), "SmtpCodec.Fuzz.dll");
 
     [Fact]
@@ -116,16 +118,25 @@ public sealed class FuzzReplayTests
         Assert.Contains("targets: replies, ehlo, unstuff, stuff-roundtrip, sasl, commands", unknown.Stderr, StringComparison.Ordinal);
     }
 
+    public void Dispose()
+    {
+        foreach (string directory in _corpora)
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static string[] Mutations(byte[] input, ulong seed)
     {
         var random = new DerivedRandom(seed);
         return [.. Enumerable.Range(0, 50).Select(_ => Convert.ToHexString(Mutator.Mutate(input, input, ref random, 1024)))];
     }
 
-    private static string CorpusOf(params (string Name, string Content)[] files)
+    private string CorpusOf(params (string Name, string Content)[] files)
     {
         string directory = Path.Combine(Path.GetTempPath(), "smtpcodec-fuzz-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
+        _corpora.Add(directory);
         foreach ((string name, string content) in files)
         {
             File.WriteAllBytes(Path.Combine(directory, name), Encoding.Latin1.GetBytes(content));

@@ -9,8 +9,8 @@ namespace SmtpCodec.Fuzz.Targets;
 /// <summary>
 /// <c>replies</c>: <see cref="SmtpReplyReader"/> over the input as one span (final and not final), as a
 /// multi-segment sequence cut at input-derived points, and streamed in pieces with its state resumed (one
-/// byte at a time for short inputs), each under four option sets (the defaults, CRLF required, small limits,
-/// both). Every way must give the same replies, consumed bytes, error and offset; every reply it returns
+/// byte at a time for short inputs), each under five option sets (the defaults, CRLF required, small limits,
+/// both, and limits drawn from the input). Every way must give the same replies, consumed bytes, error and offset; every reply it returns
 /// must follow RFC 5321 section 4.2 and the limits; no way may throw or touch a byte past its input.
 /// </summary>
 public sealed class ReplyTarget : IFuzzTarget
@@ -39,10 +39,11 @@ public sealed class ReplyTarget : IFuzzTarget
     public void Run(ReadOnlySpan<byte> input)
     {
         input = input[..Math.Min(input.Length, MaxInputLength)];
-        for (int i = 0; i < s_options.Length; i++)
+        for (int i = 0; i <= s_options.Length; i++)
         {
-            SmtpReplyReaderOptions? options = s_options[i];
-            string mode = options is null ? "defaults" : $"options #{i}";
+            SmtpReplyReaderOptions? options = i < s_options.Length ? s_options[i] : DerivedOptions(input);
+            string mode = options is null ? "defaults"
+                : $"options #{i} (line {options.MaxLineLength}, reply {options.MaxReplyLength}, lines {options.MaxLines}, CRLF {options.RequireCrLf})";
             ReadOnlySpan<byte> guarded = GuardedBuffers.Get(0).CopyToTail(input).Span;
             ReplyOutcome whole = ReadSpan(guarded, options ?? SmtpReplyReaderOptions.Default, isFinalBlock: true, validate: true);
 
@@ -58,6 +59,20 @@ public sealed class ReplyTarget : IFuzzTarget
             ReplyOutcome streamed = ReadStreamed(input, pieces, options);
             whole.CheckSame(streamed, $"{mode}, streamed {(input.Length <= ByteByByteLength ? "a byte at a time" : "in 64 pieces")}");
         }
+    }
+
+    /// <summary>Limits drawn from the input, down to the smallest allowed, so that every boundary gets its turn.</summary>
+    private static SmtpReplyReaderOptions DerivedOptions(ReadOnlySpan<byte> input)
+    {
+        var random = DerivedRandom.From(input, salt: 0x6F7074);
+        int line = random.Next(5, 64);
+        return new SmtpReplyReaderOptions
+        {
+            MaxLineLength = line,
+            MaxReplyLength = random.Next(line, 4 * line),
+            MaxLines = random.Next(1, 8),
+            RequireCrLf = random.Next(2) == 0,
+        };
     }
 
     /// <summary>Reads a span to its end; with <paramref name="validate"/>, checks every reply against the grammar.</summary>
