@@ -147,19 +147,20 @@ public sealed partial class SmtpSender
                     return await ready.ConfigureAwait(false);
                 }
 
+                // A NOOP every interval for as long as the connection stays idle, not only after the first one.
                 Task<bool> waiting = ready.AsTask();
-                if (await Task.WhenAny(waiting, Task.Delay(idle)).ConfigureAwait(false) == waiting)
+                while (_connection is not null && await Task.WhenAny(waiting, Task.Delay(idle)).ConfigureAwait(false) != waiting)
                 {
-                    return await waiting.ConfigureAwait(false);
-                }
-
-                try
-                {
-                    await _connection.NoopAsync().ConfigureAwait(false);
-                }
-                catch (SmtpException)
-                {
-                    await CloseAsync(quit: false).ConfigureAwait(false);
+                    try
+                    {
+                        await _connection.NoopAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                        // Whatever the NOOP met (a reply, a timeout, a stream throwing what it should not) ends
+                        // the connection, never the worker: the next message opens a new one.
+                        await CloseAsync(quit: false).ConfigureAwait(false);
+                    }
                 }
 
                 return await waiting.ConfigureAwait(false);

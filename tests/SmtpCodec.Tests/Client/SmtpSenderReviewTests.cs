@@ -1,0 +1,96 @@
+using SmtpCodec.Client;
+using SmtpCodec.Tests.Infrastructure;
+
+namespace SmtpCodec.Tests.Client;
+
+/// <summary>
+/// Defects found by reviewing the pool's streamed path, each kept as the test that showed it: the idle NOOP,
+/// failures that escaped a worker, attempts charged to messages that were not at fault, outcomes reported
+/// wrongly after a failure, and a pooled completion corrupted by a stale reference.
+/// </summary>
+public sealed class SmtpSenderReviewTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task AnIdleConnectionSendsNoopEveryIntervalNotOnlyOnce()
+    {
+        int noops = 0;
+        var peer = new PipeSmtpPeer
+        {
+            Override = (line, _) =>
+            {
+                if (line == "NOOP")
+                {
+                    Interlocked.Increment(ref noops);
+                }
+
+                return null;
+            },
+        };
+        await using var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking: false) with { IdleNoopInterval = TimeSpan.FromMilliseconds(50) });
+        Assert.True((await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(1))).Accepted);
+
+        // Three intervals of idleness need three NOOPs; a generous deadline, never a speed assertion.
+        await WaitUntilAsync(() => Volatile.Read(ref noops) >= 3, "the idle connection sent NOOP only " + Volatile.Read(ref noops) + " time(s)");
+        Assert.Equal(1, peer.Connections);
+    }
+
+    [Fact]
+    public async Task AnIdleNoopThatFailsUnexpectedlyClosesTheConnectionAndTheWorkerGoesOn()
+    {
+        var peer = new PipeSmtpPeer();
+        SmtpDelivery second;
+        await using (var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking: false) with { IdleNoopInterval = TimeSpan.FromMilliseconds(50) }))
+        {
+            Assert.True((await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(1))).Accepted);
+
+            // The next flush of the client's stream is the idle NOOP's: it throws what a stream should not.
+            peer.ThrowOnFlush = 1;
+            await WaitUntilAsync(() => peer.FlushesCounted >= 1, "no NOOP was sent");
+            second = await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(2)).AsTask().WaitAsync(Patience);
+        }
+
+        Assert.True(second.Accepted, second.Error);
+        Assert.Equal(2, peer.Accepted);
+        Assert.Equal(2, peer.Connections);
+    }
+
+    private static SmtpEnvelope Envelope(string from) => new(from, "b@test");
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
+    {
+        DateTime deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Queues every message before the connection opens, so they stream together, and waits for all.</summary>
+    private static async Task<SmtpDelivery[]> SendQueuedAsync(PipeSmtpPeer peer, bool chunking, int count, Func<int, string> from, Func<SmtpSenderOptions, SmtpSenderOptions> adjust)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        SmtpSenderOptions options = adjust(SmtpSenderStreamingTests.Options(peer, chunking) with
+        {
+            QueueCapacity = count,
+            ConnectAsync = async token =>
+            {
+                await release.Task.WaitAsync(Patience, token);
+                return await SmtpConnection.OpenAsync(peer.Connect(), "peer.test", SmtpSenderStreamingTests.ConnectionOptions(chunking), token);
+            },
+        });
+        SmtpDelivery[] deliveries;
+        await using (var sender = new SmtpSender(options))
+        {
+            Task<SmtpDelivery>[] pending = [.. Enumerable.Range(0, count).Select(i => sender.SendAsync(Envelope(from(i)), SmtpSenderStreamingTests.Message(i)).AsTask())];
+            release.SetResult();
+            deliveries = await Task.WhenAll(pending).WaitAsync(Patience);
+            Assert.Equal(count, sender.AcceptedCount + sender.FailedCount);
+        }
+
+        await peer.StopAsync().WaitAsync(Patience);
+        return deliveries;
+    }
+}
