@@ -623,12 +623,14 @@ public sealed partial class SmtpSender
                     SmtpSendResult result = await connection.SendAsync(envelope, operation.Message).ConfigureAwait(false);
                     followUp.Refused.AddRange(result.Recipients.Where(r => !r.Delivered));
                 }
-                catch (Exception e) when (e is SmtpException or ArgumentException)
+                catch (Exception e)
                 {
                     // The message is delivered to the first transaction's recipients: the rest are reported refused.
+                    // Anything but a refusal or a bad address (a stream throwing what it should not) ends the
+                    // connection, never the worker, so that this message and those after it still end.
                     SmtpResponse reply = (e as SmtpReplyException)?.Reply ?? default;
                     followUp.Refused.AddRange(followUp.Deferred.Select(r => new SmtpRecipientResult(r, reply, Delivered: false)));
-                    if (_connection is { IsConnected: false })
+                    if (_connection is { IsConnected: false } || e is not (SmtpException or ArgumentException))
                     {
                         await CloseAsync(quit: false).ConfigureAwait(false);
                     }
@@ -686,9 +688,10 @@ public sealed partial class SmtpSender
                     await connection.QuitAsync().ConfigureAwait(false);
                 }
             }
-            catch (SmtpException)
+            catch (Exception)
             {
-                // A failing QUIT changes nothing: the connection is closed below either way.
+                // A failing QUIT (a reply, a timeout, a stream throwing what it should not) changes nothing:
+                // the connection is closed below either way, and the worker must outlive it.
             }
             finally
             {

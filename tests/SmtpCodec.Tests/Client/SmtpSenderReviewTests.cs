@@ -56,6 +56,55 @@ public sealed class SmtpSenderReviewTests
         Assert.Equal(2, peer.Connections);
     }
 
+    [Fact]
+    public async Task StopAsyncEndsEvenWhenTheQuitFailsUnexpectedly()
+    {
+        var peer = new PipeSmtpPeer();
+        var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking: false) with { IdleNoopInterval = TimeSpan.Zero });
+        Assert.True((await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(1))).Accepted);
+
+        // The next flush is the QUIT of the drain: the worker must end cleanly, and so must StopAsync.
+        peer.ThrowOnFlush = 1;
+        await sender.StopAsync().WaitAsync(Patience);
+
+        Assert.True(peer.FlushesCounted >= 1, "the drain sent no QUIT");
+        await peer.StopAsync().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task AFollowUpTransactionThatFailsUnexpectedlyStillEndsTheMessage()
+    {
+        var peer = new PipeSmtpPeer();
+        peer.Override = (line, _) =>
+        {
+            if (line.Contains("<late@", StringComparison.Ordinal))
+            {
+                return "452 4.5.3 Too many recipients";
+            }
+
+            if (line == ".")
+            {
+                // The client's next flush is the further transaction for the deferred recipient.
+                peer.ThrowOnFlush = 1;
+            }
+
+            return null;
+        };
+
+        SmtpDelivery delivery;
+        SmtpDelivery after;
+        await using (var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking: false)))
+        {
+            delivery = await sender.SendAsync(new SmtpEnvelope("a@test", "b@test", "late@test"), SmtpSenderStreamingTests.Message(1)).AsTask().WaitAsync(Patience);
+            after = await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(2)).AsTask().WaitAsync(Patience);
+        }
+
+        // Delivered to b@test by the first transaction; the deferred recipient could not be tried.
+        Assert.True(delivery.Accepted, delivery.Error);
+        Assert.Equal("late@test", Assert.Single(delivery.RefusedRecipients!).Address);
+        Assert.True(after.Accepted, after.Error);
+    }
+
     private static SmtpEnvelope Envelope(string from) => new(from, "b@test");
 
     private static async Task WaitUntilAsync(Func<bool> condition, string failure)
