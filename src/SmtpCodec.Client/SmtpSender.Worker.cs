@@ -401,8 +401,9 @@ public sealed partial class SmtpSender
                     }
                     else if (draining && replies.Mail.Code == 503)
                     {
-                        // Sent behind a failed transaction the server still held: not this message's fault.
-                        Retry(oldest, replies.Mail, Describe(SmtpPhase.Mail, replies.Mail));
+                        // Sent behind a failed transaction the server still held: not this message's fault,
+                        // so not one of its attempts either.
+                        Retry(oldest, replies.Mail, Describe(SmtpPhase.Mail, replies.Mail), counted: false);
                     }
                     else
                     {

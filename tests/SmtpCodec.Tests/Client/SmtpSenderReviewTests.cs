@@ -105,6 +105,45 @@ public sealed class SmtpSenderReviewTests
         Assert.True(after.Accepted, after.Error);
     }
 
+    [Fact]
+    public async Task MessagesRefusedWith503BehindAFailedBdatTransactionAreNotChargedAnAttempt()
+    {
+        // The server keeps the failed transaction until RSET: what was pipelined behind it gets 503.
+        bool failed = false;
+        var peer = new PipeSmtpPeer(chunking: true);
+        peer.Override = (line, mail) =>
+        {
+            lock (peer)
+            {
+                if (line == "RSET")
+                {
+                    failed = false;
+                    return null;
+                }
+
+                if (failed && (line.StartsWith("MAIL", StringComparison.Ordinal) || line.StartsWith("RCPT", StringComparison.Ordinal) || line == "."))
+                {
+                    return "503 5.5.1 Bad sequence of commands";
+                }
+
+                if (line == "." && mail!.Contains("<doomed@", StringComparison.Ordinal))
+                {
+                    failed = true;
+                    return "554 5.6.0 Content refused";
+                }
+
+                return null;
+            }
+        };
+
+        SmtpDelivery[] deliveries = await SendQueuedAsync(peer, chunking: true, 5, i => i == 1 ? "doomed@test" : $"m{i}@test", options => options with { MaxAttempts = 1 });
+
+        Assert.Equal(SmtpFailureReason.Rejected, deliveries[1].Reason);
+        Assert.Equal(554, deliveries[1].Reply.Code);
+        Assert.All(deliveries.Where((_, i) => i != 1), d => Assert.True(d.Accepted && d.Attempts == 1, $"{d.Reason} after {d.Attempts}: {d.Error}"));
+        Assert.Equal(4, peer.Accepted);
+    }
+
     private static SmtpEnvelope Envelope(string from) => new(from, "b@test");
 
     private static async Task WaitUntilAsync(Func<bool> condition, string failure)
