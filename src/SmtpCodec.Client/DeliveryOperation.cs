@@ -65,14 +65,11 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
 
     public SmtpDelivery GetResult(short token)
     {
-        try
-        {
-            return _core.GetResult(token);
-        }
-        finally
-        {
-            Release();
-        }
+        // A stale or premature read throws here, before letting go: only the caller's one real read releases its
+        // hold, so a reused operation is never reset under the message that now owns it.
+        SmtpDelivery delivery = _core.GetResult(token);
+        Release();
+        return delivery;
     }
 
     /// <summary>One holder lets go; the last one resets the operation and returns it to the pool.</summary>

@@ -144,6 +144,31 @@ public sealed class SmtpSenderReviewTests
         Assert.Equal(4, peer.Accepted);
     }
 
+    [Fact]
+    public async Task AStaleCompletionReadAgainDoesNotEndTheMessageThatReusedIt()
+    {
+        var peer = new PipeSmtpPeer();
+        await using var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking: false));
+        var operation = new DeliveryOperation(sender);
+        var first = new SmtpDelivery(SmtpFailureReason.None, new SmtpResponse(250, null, "first"), 1, null);
+        var second = new SmtpDelivery(SmtpFailureReason.None, new SmtpResponse(250, null, "second"), 1, null);
+
+        operation.Prepare(Envelope("a@test"), default, default);
+        var stale = new ValueTask<SmtpDelivery>(operation, operation.Version);
+        operation.Complete(first);
+        operation.Release(); // the worker lets go
+        Assert.Equal(first, await stale); // the caller lets go: the operation is back in the pool
+
+        operation.Prepare(Envelope("a@test"), default, default);
+        var current = new ValueTask<SmtpDelivery>(operation, operation.Version);
+
+        // A caller reading its old result again must fail alone, not release the operation now in use.
+        Assert.Throws<InvalidOperationException>(() => stale.GetAwaiter().GetResult());
+        operation.Complete(second);
+        operation.Release();
+        Assert.Equal(second, await current);
+    }
+
     private static SmtpEnvelope Envelope(string from) => new(from, "b@test");
 
     private static async Task WaitUntilAsync(Func<bool> condition, string failure)
