@@ -145,6 +145,28 @@ public sealed class SmtpSenderReviewTests
     }
 
     [Fact]
+    public async Task AnUnwritableRecipientInALaterTransactionIsRefusedBeforeAnythingIsSent()
+    {
+        // LIMITS RCPTMAX=1: one transaction per recipient, through the general path.
+        var peer = new PipeSmtpPeer
+        {
+            Override = (line, _) => line.StartsWith("EHLO", StringComparison.Ordinal)
+                ? "250-peer.test\r\n250-PIPELINING\r\n250-LIMITS RCPTMAX=1\r\n250 8BITMIME"
+                : null,
+        };
+        SmtpDelivery delivery;
+        await using (var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking: false)))
+        {
+            delivery = await sender.SendAsync(new SmtpEnvelope("a@test", "b@test", "evil@test>\r\nRSET"), SmtpSenderStreamingTests.Message(1)).AsTask().WaitAsync(Patience);
+        }
+
+        // Reported invalid as a whole, so nobody may have it: the first transaction must not have been sent.
+        Assert.Equal(SmtpFailureReason.Invalid, delivery.Reason);
+        Assert.Contains("forwardPath", delivery.Error, StringComparison.Ordinal);
+        Assert.Equal(0, peer.Accepted);
+    }
+
+    [Fact]
     public async Task AStaleCompletionReadAgainDoesNotEndTheMessageThatReusedIt()
     {
         var peer = new PipeSmtpPeer();
