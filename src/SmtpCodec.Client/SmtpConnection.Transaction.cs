@@ -213,6 +213,13 @@ public sealed partial class SmtpConnection
             }
             else
             {
+                // The server answered the end of data with a refusal, so it does not hold the message: a
+                // connection lost from here on (RSET) leaves nothing unknown and sending again is safe.
+                if (LastSendProgress == SendProgress.EndOfDataWritten)
+                {
+                    LastSendProgress = SendProgress.None;
+                }
+
                 lastFailurePhase = SmtpPhase.EndOfData;
                 await ResetAfterRefusalAsync(final, SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
             }

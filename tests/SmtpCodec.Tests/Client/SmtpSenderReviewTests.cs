@@ -166,6 +166,35 @@ public sealed class SmtpSenderReviewTests
         Assert.Equal(0, peer.Accepted);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ATemporaryRefusalOfTheEndOfDataFollowedByALostConnectionIsRetriedNotLeftUnknown(bool chunking)
+    {
+        // The general path (no PIPELINING): the end of data is refused with 451, then the connection drops on RSET.
+        int refusals = 0;
+        int drops = 0;
+        var peer = new PipeSmtpPeer(chunking)
+        {
+            Received = [],
+            Override = (line, _) =>
+                line.StartsWith("EHLO", StringComparison.Ordinal) ? (chunking ? "250-peer.test\r\n250-CHUNKING\r\n250 8BITMIME" : "250-peer.test\r\n250 8BITMIME")
+                : line == "." && Interlocked.Increment(ref refusals) == 1 ? "451 4.3.0 Try again later"
+                : line == "RSET" && Interlocked.Increment(ref drops) == 1 ? ""
+                : null,
+        };
+        SmtpDelivery delivery;
+        await using (var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking)))
+        {
+            delivery = await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(1)).AsTask().WaitAsync(Patience);
+        }
+
+        // The server answered the end of data: it does not hold the message, so sending it again is safe.
+        Assert.True(delivery.Accepted, $"{delivery.Reason}: {delivery.Error}");
+        Assert.Equal(2, delivery.Attempts);
+        Assert.Equal(1, peer.Accepted);
+    }
+
     [Fact]
     public async Task AStaleCompletionReadAgainDoesNotEndTheMessageThatReusedIt()
     {
