@@ -451,6 +451,14 @@ public sealed partial class SmtpSender
             {
                 Finish(operation, new SmtpDelivery(SmtpFailureReason.Invalid, default, operation.Attempts, e.Message));
             }
+            catch (Exception caught)
+            {
+                // Anything else (a transcript callback throwing, content changing under the BDAT writer) may leave
+                // part of this message in the pipe: the stream's handler closes the connection on the rethrow,
+                // and the message ends here, as it is in nobody's hands yet. With BDAT its LAST chunk may be out.
+                LostInFlight(operation, endOfDataWritten: chunking, AsSmtpException(caught, SmtpPhase.Mail));
+                throw;
+            }
 
             return false;
         }

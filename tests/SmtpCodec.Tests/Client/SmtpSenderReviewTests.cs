@@ -195,6 +195,38 @@ public sealed class SmtpSenderReviewTests
         Assert.Equal(1, peer.Accepted);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AMessageWhoseCommandsFailToBeWrittenUnexpectedlyStillEnds(bool chunking)
+    {
+        // A transcript callback that throws (user code) fails the write of one message's commands on the streamed path.
+        var peer = new PipeSmtpPeer(chunking) { Received = [] };
+        var connection = new SmtpConnectionOptions
+        {
+            TlsMode = SmtpTlsMode.None,
+            EhloName = "client.test",
+            UseChunking = chunking,
+            Transcript = line =>
+            {
+                if (line.Text.StartsWith("MAIL FROM:<boom@", StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException("the transcript sink is closed");
+                }
+            },
+        };
+        SmtpDelivery[] deliveries = await SendQueuedAsync(peer, chunking, 4, i => i == 1 ? "boom@test" : $"m{i}@test", options => options, connection);
+
+        Assert.False(deliveries[1].Accepted);
+        Assert.Contains("the transcript sink is closed", deliveries[1].Error, StringComparison.Ordinal);
+
+        // A message whose end of data was already in the pipe when the connection closed under it may have
+        // arrived: unknown, never retried. Every other one was delivered, and none twice.
+        Assert.All(deliveries.Where((_, i) => i != 1), d => Assert.True(d.Accepted || d.Reason == SmtpFailureReason.OutcomeUnknown, $"{d.Reason}: {d.Error}"));
+        Assert.Contains(deliveries, d => d.Accepted);
+        Assert.Equal(peer.Received!.Count, peer.Received.Select(System.Text.Encoding.ASCII.GetString).Distinct().Count());
+    }
+
     [Fact]
     public async Task AStaleCompletionReadAgainDoesNotEndTheMessageThatReusedIt()
     {
@@ -233,8 +265,10 @@ public sealed class SmtpSenderReviewTests
     }
 
     /// <summary>Queues every message before the connection opens, so they stream together, and waits for all.</summary>
-    private static async Task<SmtpDelivery[]> SendQueuedAsync(PipeSmtpPeer peer, bool chunking, int count, Func<int, string> from, Func<SmtpSenderOptions, SmtpSenderOptions> adjust)
+    private static async Task<SmtpDelivery[]> SendQueuedAsync(
+        PipeSmtpPeer peer, bool chunking, int count, Func<int, string> from, Func<SmtpSenderOptions, SmtpSenderOptions> adjust, SmtpConnectionOptions? connection = null)
     {
+        connection ??= SmtpSenderStreamingTests.ConnectionOptions(chunking);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         SmtpSenderOptions options = adjust(SmtpSenderStreamingTests.Options(peer, chunking) with
         {
@@ -242,7 +276,7 @@ public sealed class SmtpSenderReviewTests
             ConnectAsync = async token =>
             {
                 await release.Task.WaitAsync(Patience, token);
-                return await SmtpConnection.OpenAsync(peer.Connect(), "peer.test", SmtpSenderStreamingTests.ConnectionOptions(chunking), token);
+                return await SmtpConnection.OpenAsync(peer.Connect(), "peer.test", connection, token);
             },
         });
         SmtpDelivery[] deliveries;
