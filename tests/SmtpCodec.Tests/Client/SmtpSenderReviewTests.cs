@@ -252,6 +252,18 @@ public sealed class SmtpSenderReviewTests
         Assert.Equal(second, await current);
     }
 
+    [Fact]
+    public void AFailedDeliveryWithoutAReplyCanBeShown()
+    {
+        // A failure with no reply (a lost connection, a bad address) carries a default reply: logging it must work.
+        var delivery = new SmtpDelivery(SmtpFailureReason.OutcomeUnknown, default, 1, "The server closed the connection instead of replying.");
+
+        Assert.Equal("", delivery.Reply.Text);
+        Assert.Equal("0", delivery.Reply.ToString());
+        Assert.Contains("OutcomeUnknown", delivery.ToString(), StringComparison.Ordinal);
+        Assert.Equal(default(SmtpResponse), new SmtpResponse(0, null, ""));
+    }
+
     private static SmtpEnvelope Envelope(string from) => new(from, "b@test");
 
     private static async Task WaitUntilAsync(Func<bool> condition, string failure)
