@@ -23,6 +23,7 @@ public sealed partial class SmtpSender
         private SmtpConnection? _connection;
         private int _sentOnConnection;
         private long _openedAt;
+        private long _reconnectAt;
 
         private SmtpSenderOptions Options => sender._options;
 
@@ -673,7 +674,27 @@ public sealed partial class SmtpSender
                     }
                 }
 
-                _connection ??= await sender.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                if (_connection is null)
+                {
+                    // After a temporary failure the next attempt waits RetryDelay, so that a server that is down
+                    // does not see a burst of connects, each spending one queued message's attempts.
+                    TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _reconnectAt);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait).ConfigureAwait(false);
+                    }
+
+                    try
+                    {
+                        _connection = await sender.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception caught) when (AsSmtpException(caught, SmtpPhase.Connect).IsTransient)
+                    {
+                        _reconnectAt = Stopwatch.GetTimestamp() + (long)(Options.RetryDelay.TotalSeconds * Stopwatch.Frequency);
+                        throw;
+                    }
+                }
+
                 _sentOnConnection = 0;
                 _openedAt = Stopwatch.GetTimestamp();
             }

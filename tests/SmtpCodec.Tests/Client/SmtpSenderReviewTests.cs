@@ -253,6 +253,44 @@ public sealed class SmtpSenderReviewTests
     }
 
     [Fact]
+    public async Task AfterAConnectionFailsTheWorkerWaitsTheRetryDelayBeforeConnectingAgain()
+    {
+        // The server is down: without a wait, every queued message would spend its attempts in one burst of connects.
+        var attempts = new List<long>();
+        TimeSpan delay = TimeSpan.FromMilliseconds(300);
+        var options = new SmtpSenderOptions
+        {
+            Connections = 1,
+            MaxAttempts = 1,
+            RetryDelay = delay,
+            ConnectAsync = _ =>
+            {
+                lock (attempts)
+                {
+                    attempts.Add(System.Diagnostics.Stopwatch.GetTimestamp());
+                }
+
+                return Task.FromException<SmtpConnection>(new SmtpException(SmtpPhase.Connect, "Connection refused (test).", isTransient: true));
+            },
+        };
+        SmtpDelivery[] deliveries;
+        await using (var sender = new SmtpSender(options))
+        {
+            deliveries = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(i)).AsTask())).WaitAsync(Patience);
+        }
+
+        Assert.All(deliveries, d => Assert.Equal(SmtpFailureReason.TransientFailuresExhausted, d.Reason));
+        Assert.Equal(4, attempts.Count);
+
+        // A lower bound only (timers never fire early by more than a little), never a speed assertion.
+        for (int i = 1; i < attempts.Count; i++)
+        {
+            TimeSpan gap = System.Diagnostics.Stopwatch.GetElapsedTime(attempts[i - 1], attempts[i]);
+            Assert.True(gap >= delay * 0.8, $"connect attempt {i + 1} came {gap.TotalMilliseconds:F0} ms after the failed one before it");
+        }
+    }
+
+    [Fact]
     public void AFailedDeliveryWithoutAReplyCanBeShown()
     {
         // A failure with no reply (a lost connection, a bad address) carries a default reply: logging it must work.
