@@ -291,6 +291,36 @@ public sealed class SmtpSenderReviewTests
     }
 
     [Fact]
+    public async Task ACancelledMessageCountsAsFailed()
+    {
+        var peer = new PipeSmtpPeer();
+        await using var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking: false));
+        SmtpDelivery cancelled = await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(1), new CancellationToken(canceled: true));
+        SmtpDelivery sent = await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(2));
+
+        // FailedCount is "messages failed so far (any reason)": every submitted message is in one of the two counts.
+        Assert.Equal(SmtpFailureReason.Cancelled, cancelled.Reason);
+        Assert.True(sent.Accepted, sent.Error);
+        Assert.Equal(1, sender.AcceptedCount);
+        Assert.Equal(1, sender.FailedCount);
+    }
+
+    [Fact]
+    public async Task AMessageRefusedByAStoppedSenderIsNotCountedWhenItsTokenIsCancelledLater()
+    {
+        var peer = new PipeSmtpPeer();
+        var sender = new SmtpSender(SmtpSenderStreamingTests.Options(peer, chunking: false));
+        await sender.StopAsync();
+        using var cancellation = new CancellationTokenSource();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await sender.SendAsync(Envelope("a@test"), SmtpSenderStreamingTests.Message(1), cancellation.Token));
+        await cancellation.CancelAsync();
+
+        // The caller got an exception: the message never became a delivery, so neither count moves.
+        Assert.Equal(0, sender.AcceptedCount + sender.FailedCount);
+    }
+
+    [Fact]
     public void AFailedDeliveryWithoutAReplyCanBeShown()
     {
         // A failure with no reply (a lost connection, a bad address) carries a default reply: logging it must work.
