@@ -57,6 +57,20 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
     /// <summary>A worker takes the message; false when the caller cancelled it first.</summary>
     public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Waiting) == Waiting;
 
+    /// <summary>
+    /// The message was refused before it entered the queue (the sender is stopped) and its caller gets an
+    /// exception: a later cancellation must not end (and count) it, and both holds end here.
+    /// </summary>
+    public void Discard()
+    {
+        if (TryTake())
+        {
+            _registration.Dispose();
+            Release();
+            Release();
+        }
+    }
+
     public void Complete(SmtpDelivery delivery)
     {
         _registration.Dispose();
@@ -65,14 +79,11 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
 
     public SmtpDelivery GetResult(short token)
     {
-        try
-        {
-            return _core.GetResult(token);
-        }
-        finally
-        {
-            Release();
-        }
+        // A stale or premature read throws here, before letting go: only the caller's one real read releases its
+        // hold, so a reused operation is never reset under the message that now owns it.
+        SmtpDelivery delivery = _core.GetResult(token);
+        Release();
+        return delivery;
     }
 
     /// <summary>One holder lets go; the last one resets the operation and returns it to the pool.</summary>
@@ -97,7 +108,10 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
     {
         if (Interlocked.CompareExchange(ref _state, Cancelled, Waiting) == Waiting)
         {
-            _core.SetResult(new SmtpDelivery(SmtpFailureReason.Cancelled, default, 0, "The caller cancelled the message before it was sent."));
+            // Counted before the caller can see it, as a worker counts the messages it ends.
+            var cancelled = new SmtpDelivery(SmtpFailureReason.Cancelled, default, 0, "The caller cancelled the message before it was sent.");
+            _owner.Count(cancelled);
+            _core.SetResult(cancelled);
         }
     }
 }

@@ -114,6 +114,12 @@ public sealed partial class SmtpConnection
         }
 
         int batchLimit = _capabilities.RcptMax is > 0 and var max ? (int)Math.Min(max, int.MaxValue) : int.MaxValue;
+        if (batchLimit < results.Length)
+        {
+            // Every recipient is checked before the first transaction: one that cannot be written, found only
+            // when its own batch comes, would fail the message after earlier batches delivered it.
+            ValidateCommands(Plan(envelope, batch: null, content.Length, content.HasEightBitBytes));
+        }
         SmtpResponse delivered = default;
         SmtpPhase lastFailurePhase = SmtpPhase.Rcpt;
         int transactions = 0;
@@ -207,6 +213,13 @@ public sealed partial class SmtpConnection
             }
             else
             {
+                // The server answered the end of data with a refusal, so it does not hold the message: a
+                // connection lost from here on (RSET) leaves nothing unknown and sending again is safe.
+                if (LastSendProgress == SendProgress.EndOfDataWritten)
+                {
+                    LastSendProgress = SendProgress.None;
+                }
+
                 lastFailurePhase = SmtpPhase.EndOfData;
                 await ResetAfterRefusalAsync(final, SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
             }

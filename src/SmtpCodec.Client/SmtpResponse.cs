@@ -6,6 +6,9 @@ namespace SmtpCodec.Client;
 /// <summary>A server reply kept beyond the read buffer: its code, enhanced status code and text.</summary>
 public readonly struct SmtpResponse : IEquatable<SmtpResponse>
 {
+    // Null only in a default value (no reply at all), which Text shows as empty.
+    private readonly string? _text;
+
     /// <summary>Creates a response.</summary>
     /// <param name="code">The three-digit code.</param>
     /// <param name="enhancedStatusCode">The enhanced status code, if any.</param>
@@ -14,7 +17,7 @@ public readonly struct SmtpResponse : IEquatable<SmtpResponse>
     {
         Code = code;
         EnhancedStatusCode = enhancedStatusCode;
-        Text = text;
+        _text = text;
     }
 
     /// <summary>The three-digit reply code.</summary>
@@ -23,8 +26,8 @@ public readonly struct SmtpResponse : IEquatable<SmtpResponse>
     /// <summary>The enhanced status code of the first line, when there is one.</summary>
     public EnhancedStatusCode? EnhancedStatusCode { get; }
 
-    /// <summary>The text of the reply, lines joined with LF.</summary>
-    public string Text { get; }
+    /// <summary>The text of the reply, lines joined with LF; empty for a default value (no reply).</summary>
+    public string Text => _text ?? "";
 
     /// <summary>Whether the code is 2xx.</summary>
     public bool IsSuccess => Code / 100 == 2;

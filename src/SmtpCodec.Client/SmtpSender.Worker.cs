@@ -23,6 +23,7 @@ public sealed partial class SmtpSender
         private SmtpConnection? _connection;
         private int _sentOnConnection;
         private long _openedAt;
+        private long _reconnectAt;
 
         private SmtpSenderOptions Options => sender._options;
 
@@ -147,19 +148,20 @@ public sealed partial class SmtpSender
                     return await ready.ConfigureAwait(false);
                 }
 
+                // A NOOP every interval for as long as the connection stays idle, not only after the first one.
                 Task<bool> waiting = ready.AsTask();
-                if (await Task.WhenAny(waiting, Task.Delay(idle)).ConfigureAwait(false) == waiting)
+                while (_connection is not null && await Task.WhenAny(waiting, Task.Delay(idle)).ConfigureAwait(false) != waiting)
                 {
-                    return await waiting.ConfigureAwait(false);
-                }
-
-                try
-                {
-                    await _connection.NoopAsync().ConfigureAwait(false);
-                }
-                catch (SmtpException)
-                {
-                    await CloseAsync(quit: false).ConfigureAwait(false);
+                    try
+                    {
+                        await _connection.NoopAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                        // Whatever the NOOP met (a reply, a timeout, a stream throwing what it should not) ends
+                        // the connection, never the worker: the next message opens a new one.
+                        await CloseAsync(quit: false).ConfigureAwait(false);
+                    }
                 }
 
                 return await waiting.ConfigureAwait(false);
@@ -400,8 +402,9 @@ public sealed partial class SmtpSender
                     }
                     else if (draining && replies.Mail.Code == 503)
                     {
-                        // Sent behind a failed transaction the server still held: not this message's fault.
-                        Retry(oldest, replies.Mail, Describe(SmtpPhase.Mail, replies.Mail));
+                        // Sent behind a failed transaction the server still held: not this message's fault,
+                        // so not one of its attempts either.
+                        Retry(oldest, replies.Mail, Describe(SmtpPhase.Mail, replies.Mail), counted: false);
                     }
                     else
                     {
@@ -448,6 +451,14 @@ public sealed partial class SmtpSender
             catch (SmtpException e) when (connection.IsConnected)
             {
                 Finish(operation, new SmtpDelivery(SmtpFailureReason.Invalid, default, operation.Attempts, e.Message));
+            }
+            catch (Exception caught)
+            {
+                // Anything else (a transcript callback throwing, content changing under the BDAT writer) may leave
+                // part of this message in the pipe: the stream's handler closes the connection on the rethrow,
+                // and the message ends here, as it is in nobody's hands yet. With BDAT its LAST chunk may be out.
+                LostInFlight(operation, endOfDataWritten: chunking, AsSmtpException(caught, SmtpPhase.Mail));
+                throw;
             }
 
             return false;
@@ -622,12 +633,14 @@ public sealed partial class SmtpSender
                     SmtpSendResult result = await connection.SendAsync(envelope, operation.Message).ConfigureAwait(false);
                     followUp.Refused.AddRange(result.Recipients.Where(r => !r.Delivered));
                 }
-                catch (Exception e) when (e is SmtpException or ArgumentException)
+                catch (Exception e)
                 {
                     // The message is delivered to the first transaction's recipients: the rest are reported refused.
+                    // Anything but a refusal or a bad address (a stream throwing what it should not) ends the
+                    // connection, never the worker, so that this message and those after it still end.
                     SmtpResponse reply = (e as SmtpReplyException)?.Reply ?? default;
                     followUp.Refused.AddRange(followUp.Deferred.Select(r => new SmtpRecipientResult(r, reply, Delivered: false)));
-                    if (_connection is { IsConnected: false })
+                    if (_connection is { IsConnected: false } || e is not (SmtpException or ArgumentException))
                     {
                         await CloseAsync(quit: false).ConfigureAwait(false);
                     }
@@ -661,7 +674,27 @@ public sealed partial class SmtpSender
                     }
                 }
 
-                _connection ??= await sender.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                if (_connection is null)
+                {
+                    // After a temporary failure the next attempt waits RetryDelay, so that a server that is down
+                    // does not see a burst of connects, each spending one queued message's attempts.
+                    TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _reconnectAt);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait).ConfigureAwait(false);
+                    }
+
+                    try
+                    {
+                        _connection = await sender.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception caught) when (AsSmtpException(caught, SmtpPhase.Connect).IsTransient)
+                    {
+                        _reconnectAt = Stopwatch.GetTimestamp() + (long)(Options.RetryDelay.TotalSeconds * Stopwatch.Frequency);
+                        throw;
+                    }
+                }
+
                 _sentOnConnection = 0;
                 _openedAt = Stopwatch.GetTimestamp();
             }
@@ -685,9 +718,10 @@ public sealed partial class SmtpSender
                     await connection.QuitAsync().ConfigureAwait(false);
                 }
             }
-            catch (SmtpException)
+            catch (Exception)
             {
-                // A failing QUIT changes nothing: the connection is closed below either way.
+                // A failing QUIT (a reply, a timeout, a stream throwing what it should not) changes nothing:
+                // the connection is closed below either way, and the worker must outlive it.
             }
             finally
             {

@@ -187,6 +187,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
         }
         catch (ChannelClosedException)
         {
+            operation.Discard();
             throw new InvalidOperationException("The sender is stopped and takes no more messages.");
         }
 
@@ -217,5 +218,5 @@ public sealed partial class SmtpSender : IAsyncDisposable
         }
     }
 
-    private void Count(SmtpDelivery delivery) => Interlocked.Increment(ref delivery.Accepted ? ref _accepted : ref _failed);
+    internal void Count(SmtpDelivery delivery) => Interlocked.Increment(ref delivery.Accepted ? ref _accepted : ref _failed);
 }

@@ -45,6 +45,9 @@ internal sealed class PipeSmtpPeer
 
     private int _flushes;
 
+    /// <summary>Flushes of the client's stream counted since <see cref="ThrowOnFlush"/> was set.</summary>
+    public int FlushesCounted => Volatile.Read(ref _flushes);
+
     /// <summary>Messages the peer answered 250 to.</summary>
     public int Accepted => Volatile.Read(ref _messages);
 
