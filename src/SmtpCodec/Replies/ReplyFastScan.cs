@@ -7,14 +7,16 @@ namespace SmtpCodec.Replies;
 
 /// <summary>
 /// The fast path of <see cref="SmtpReplyReader"/> for the common case: a whole, well-formed reply already
-/// in one span. One vectorized search per line finds its end; continuation lines compare their code with
-/// the first line's as one integer. Anything unusual (HT, an incomplete reply, an error, a limit) returns
+/// in one span. The control bytes of 64 input bytes at a time become one bit mask; each line then costs a
+/// trailing-zero count for its end, a check of the CR LF pair, and one integer comparison of the next
+/// line's code with the first line's. Anything unusual (HT, an incomplete reply, an error, a limit) returns
 /// false and the caller runs the full <see cref="ReplyScan"/> state machine, which decides exactly.
 /// </summary>
 internal static class ReplyFastScan
 {
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';
+    private const int Block = 64;
 
     /// <summary>Finds a whole valid reply at the start of <paramref name="input"/>.</summary>
     /// <param name="input">Bytes starting at a reply's first byte.</param>
@@ -34,9 +36,10 @@ internal static class ReplyFastScan
         }
 
         ref byte start = ref MemoryMarshal.GetReference(input);
-        uint d0 = (uint)(start - '2');
-        uint d1 = (uint)(Unsafe.Add(ref start, 1) - '0');
-        uint d2 = (uint)(Unsafe.Add(ref start, 2) - '0');
+        uint head = Unsafe.ReadUnaligned<uint>(ref start);
+        uint d0 = (head & 0xFF) - '2';
+        uint d1 = ((head >> 8) & 0xFF) - '0';
+        uint d2 = ((head >> 16) & 0xFF) - '0';
 
         // RFC 5321 section 4.2: first digit 2-5, second 0-5, third 0-9.
         if (d0 > 3 || d1 > 5 || d2 > 9)
@@ -44,150 +47,169 @@ internal static class ReplyFastScan
             return false;
         }
 
-        code = (int)((d0 + 2) * 100 + (d1 * 10) + d2);
-        uint codeBytes = Unsafe.ReadUnaligned<ushort>(ref start) | ((uint)Unsafe.Add(ref start, 2) << 16);
+        uint codeBytes = head & 0xFFFFFF;
+        int maxLineLength = options.MaxLineLength;
+        int maxLines = options.MaxLines;
+        bool requireCrLf = options.RequireCrLf;
+
+        // Bit i of `controls`: byte blockStart + i is below 0x20 or DEL. Bytes before the current line are cleared.
+        int blockStart = 0;
+        ulong controls = ControlMask(ref start, 0, limit);
         int lineStart = 0;
-        int position = 3;
+        int lineCount = 0;
+        int textEnd;
         while (true)
         {
-            byte separator = Unsafe.Add(ref start, position);
-            bool last;
-            if (separator == (byte)' ')
-            {
-                last = true;
-                position++;
-            }
-            else if (separator == (byte)'-')
-            {
-                last = false;
-                position++;
-            }
-            else if (separator is Cr or Lf)
-            {
-                last = true;
-            }
-            else
+            // The separator: '-' more lines follow; SP or a line end (a code alone) ends the reply.
+            byte separator = Unsafe.Add(ref start, lineStart + 3);
+            bool last = separator != (byte)'-';
+            if (last && separator != (byte)' ' && separator != Cr && separator != Lf)
             {
                 return false;
             }
 
-            int lineLimit = Math.Min(limit, lineStart + options.MaxLineLength);
-            int found = IndexOfControl(ref Unsafe.Add(ref start, position), lineLimit - position);
-            if (found < 0)
+            // The line's first control byte: its digits hold none, so it is at the separator or after it.
+            while (controls == 0)
             {
-                return false;
+                blockStart = Math.Max(blockStart + Block, lineStart + 3);
+                if (blockStart >= limit)
+                {
+                    return false;
+                }
+
+                controls = ControlMask(ref start, blockStart, limit);
             }
 
-            int textEnd = position + found;
-            int lf;
+            textEnd = blockStart + BitOperations.TrailingZeroCount(controls);
+            int lf = textEnd;
             byte control = Unsafe.Add(ref start, textEnd);
             if (control == Cr)
             {
-                lf = textEnd + 1;
-                if (lf >= lineLimit || Unsafe.Add(ref start, lf) != Lf)
+                lf++;
+                if (lf >= limit || Unsafe.Add(ref start, lf) != Lf)
                 {
                     return false;
                 }
             }
-            else if (control == Lf && !options.RequireCrLf)
+            else if (control != Lf || requireCrLf)
             {
-                lf = textEnd;
-            }
-            else
-            {
+                // HT, another control byte, or a bare LF where CR LF is required: the state machine decides.
                 return false;
             }
 
-            lines++;
-            if (lines > options.MaxLines)
-            {
-                return false;
-            }
-
-            if (lines == 1)
+            if (lineCount == 0)
             {
                 firstTextEnd = textEnd;
             }
 
-            lineStart = lf + 1;
-            if (last)
-            {
-                length = lineStart;
-                return true;
-            }
-
-            // A continuation line needs its code and separator here, and the same code (RFC 5321 section 4.2.1).
-            if (lineStart + 4 > limit
-                || (Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref start, lineStart)) | ((uint)Unsafe.Add(ref start, lineStart + 2) << 16)) != codeBytes)
+            lineCount++;
+            int nextLine = lf + 1;
+            if (nextLine - lineStart > maxLineLength || lineCount > maxLines)
             {
                 return false;
             }
 
-            position = lineStart + 3;
+            lineStart = nextLine;
+            if (last)
+            {
+                break;
+            }
+
+            // A continuation line needs its code and separator here, and the same code (RFC 5321 section 4.2.1).
+            if (lineStart + 4 > limit || (Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, lineStart)) & 0xFFFFFF) != codeBytes)
+            {
+                return false;
+            }
+
+            int consumed = lineStart - blockStart;
+            controls = consumed < Block ? controls & (ulong.MaxValue << consumed) : 0;
         }
+
+        length = lineStart;
+        lines = lineCount;
+        code = (int)((d0 + 2) * 100 + (d1 * 10) + d2);
+        return true;
     }
 
-    /// <summary>The index of the first byte below 0x20 or equal to 0x7F, or -1.</summary>
+    /// <summary>Bit i set: byte <paramref name="offset"/> + i (below <paramref name="limit"/>) is below 0x20 or is DEL.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int IndexOfControl(ref byte start, int length)
+    private static ulong ControlMask(ref byte start, int offset, int limit)
     {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated && length >= Vector256<byte>.Count)
+        int available = limit - offset;
+        if (available >= Block)
         {
-            Vector256<byte> space = Vector256.Create((byte)0x20);
-            Vector256<byte> del = Vector256.Create((byte)0x7F);
-            int lastBlock = length - Vector256<byte>.Count;
-            while (true)
-            {
-                Vector256<byte> block = Vector256.LoadUnsafe(ref start, (nuint)i);
-                uint mask = (Vector256.LessThan(block, space) | Vector256.Equals(block, del)).ExtractMostSignificantBits();
-                if (mask != 0)
-                {
-                    return i + BitOperations.TrailingZeroCount(mask);
-                }
-
-                if (i == lastBlock)
-                {
-                    return -1;
-                }
-
-                // The last block overlaps the one before rather than reading past the end.
-                i = Math.Min(i + Vector256<byte>.Count, lastBlock);
-            }
+            return FullBlock(ref Unsafe.Add(ref start, offset));
         }
 
-        if (Vector128.IsHardwareAccelerated && length >= Vector128<byte>.Count)
+        if (limit >= Block)
         {
-            Vector128<byte> space = Vector128.Create((byte)0x20);
-            Vector128<byte> del = Vector128.Create((byte)0x7F);
-            int lastBlock = length - Vector128<byte>.Count;
-            while (true)
-            {
-                Vector128<byte> block = Vector128.LoadUnsafe(ref start, (nuint)i);
-                uint mask = (Vector128.LessThan(block, space) | Vector128.Equals(block, del)).ExtractMostSignificantBits();
-                if (mask != 0)
-                {
-                    return i + BitOperations.TrailingZeroCount(mask);
-                }
-
-                if (i == lastBlock)
-                {
-                    return -1;
-                }
-
-                i = Math.Min(i + Vector128<byte>.Count, lastBlock);
-            }
+            // The last block overlaps the one before rather than reading past the end.
+            return FullBlock(ref Unsafe.Add(ref start, limit - Block)) >> (Block - available);
         }
 
-        for (; i < length; i++)
+        return ShortInput(ref start, limit) >> offset;
+    }
+
+    /// <summary>The control bytes of the 64 bytes at <paramref name="block"/>.</summary>
+    private static ulong FullBlock(ref byte block)
+    {
+        if (Vector512.IsHardwareAccelerated)
         {
-            byte b = Unsafe.Add(ref start, i);
-            if (b < 0x20 || b == 0x7F)
-            {
-                return i;
-            }
+            Vector512<byte> bytes = Vector512.LoadUnsafe(ref block);
+            return (Vector512.LessThan(bytes, Vector512.Create((byte)0x20)) | Vector512.Equals(bytes, Vector512.Create((byte)0x7F))).ExtractMostSignificantBits();
         }
 
-        return -1;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            return Controls256(ref block) | ((ulong)Controls256(ref Unsafe.Add(ref block, 32)) << 32);
+        }
+
+        return Controls128(ref block)
+            | ((ulong)Controls128(ref Unsafe.Add(ref block, 16)) << 16)
+            | ((ulong)Controls128(ref Unsafe.Add(ref block, 32)) << 32)
+            | ((ulong)Controls128(ref Unsafe.Add(ref block, 48)) << 48);
+    }
+
+    /// <summary>The control bytes of a whole input shorter than 64 bytes, in overlapping 16-byte loads.</summary>
+    private static ulong ShortInput(ref byte start, int length)
+    {
+        if (length < 16 || !Vector128.IsHardwareAccelerated)
+        {
+            ulong mask = 0;
+            for (int i = 0; i < length; i++)
+            {
+                byte b = Unsafe.Add(ref start, i);
+                if (b < 0x20 || b == 0x7F)
+                {
+                    mask |= 1UL << i;
+                }
+            }
+
+            return mask;
+        }
+
+        // Loads at 0, 16, 32 (as far as they fit) and one ending at the last byte; overlaps agree.
+        ulong bits = Controls128(ref start);
+        int last = length - 16;
+        for (int at = 16; at < last; at += 16)
+        {
+            bits |= (ulong)Controls128(ref Unsafe.Add(ref start, at)) << at;
+        }
+
+        return bits | ((ulong)Controls128(ref Unsafe.Add(ref start, last)) << last);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Controls256(ref byte at)
+    {
+        Vector256<byte> bytes = Vector256.LoadUnsafe(ref at);
+        return (Vector256.LessThan(bytes, Vector256.Create((byte)0x20)) | Vector256.Equals(bytes, Vector256.Create((byte)0x7F))).ExtractMostSignificantBits();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Controls128(ref byte at)
+    {
+        Vector128<byte> bytes = Vector128.LoadUnsafe(ref at);
+        return (Vector128.LessThan(bytes, Vector128.Create((byte)0x20)) | Vector128.Equals(bytes, Vector128.Create((byte)0x7F))).ExtractMostSignificantBits();
     }
 }
