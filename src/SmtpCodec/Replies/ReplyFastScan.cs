@@ -7,9 +7,9 @@ namespace SmtpCodec.Replies;
 
 /// <summary>
 /// The fast path of <see cref="SmtpReplyReader"/> for the common case: a whole, well-formed reply already
-/// in one span. The control bytes of 64 input bytes at a time become one bit mask; each line then costs a
-/// trailing-zero count for its end, a check of the CR LF pair, and one integer comparison of the next
-/// line's code with the first line's. Anything unusual (HT, an incomplete reply, an error, a limit) returns
+/// in one span. 64 input bytes at a time become bit masks of their LFs and of what the fast path does not
+/// take (other control bytes, a CR without its LF); each line then costs a trailing-zero count for its end
+/// and one integer comparison of the next line's code and separator, with no chain from line to line. Anything unusual (HT, an incomplete reply, an error, a limit) returns
 /// false and the caller runs the full <see cref="ReplyScan"/> state machine, which decides exactly.
 /// </summary>
 internal static class ReplyFastScan
@@ -48,168 +48,221 @@ internal static class ReplyFastScan
         }
 
         uint codeBytes = head & 0xFFFFFF;
+        if (!TryReadSeparator(head, out bool last))
+        {
+            return false;
+        }
+
         int maxLineLength = options.MaxLineLength;
         int maxLines = options.MaxLines;
         bool requireCrLf = options.RequireCrLf;
-
-        // Bit i of `controls`: byte blockStart + i is below 0x20 or DEL. Bytes before the current line are cleared.
-        int blockStart = 0;
-        ulong controls = ControlMask(ref start, 0, limit);
         int lineStart = 0;
         int lineCount = 0;
-        int textEnd;
-        while (true)
+        for (int blockStart = 0; blockStart < limit; blockStart += Block)
         {
-            // The separator: '-' more lines follow; SP or a line end (a code alone) ends the reply.
-            byte separator = Unsafe.Add(ref start, lineStart + 3);
-            bool last = separator != (byte)'-';
-            if (last && separator != (byte)' ' && separator != Cr && separator != Lf)
+            // Bit i of each mask stands for byte blockStart + i. Every LF ends a line; each line end is checked
+            // for its limits and the next line for its code and separator, independently of the other lines.
+            ulong lineFeeds = BlockMasks(ref start, blockStart, limit, requireCrLf, out ulong faults);
+            while (lineFeeds != 0)
             {
-                return false;
-            }
+                int lf = blockStart + BitOperations.TrailingZeroCount(lineFeeds);
+                lineFeeds &= lineFeeds - 1;
+                if (lineCount == 0)
+                {
+                    firstTextEnd = Unsafe.Add(ref start, lf - 1) == Cr ? lf - 1 : lf;
+                }
 
-            // The line's first control byte: its digits hold none, so it is at the separator or after it.
-            while (controls == 0)
-            {
-                blockStart = Math.Max(blockStart + Block, lineStart + 3);
-                if (blockStart >= limit)
+                lineCount++;
+                if (lf + 1 - lineStart > maxLineLength || lineCount > maxLines)
                 {
                     return false;
                 }
 
-                controls = ControlMask(ref start, blockStart, limit);
-            }
+                lineStart = lf + 1;
+                if (last)
+                {
+                    // The reply ends here: only the faults up to its end count, the rest is the next reply's.
+                    if ((faults & ((2UL << (lf - blockStart)) - 1)) != 0)
+                    {
+                        return false;
+                    }
 
-            textEnd = blockStart + BitOperations.TrailingZeroCount(controls);
-            int lf = textEnd;
-            byte control = Unsafe.Add(ref start, textEnd);
-            if (control == Cr)
-            {
-                lf++;
-                if (lf >= limit || Unsafe.Add(ref start, lf) != Lf)
+                    length = lineStart;
+                    lines = lineCount;
+                    code = (int)((d0 + 2) * 100 + (d1 * 10) + d2);
+                    return true;
+                }
+
+                // A continuation line needs its code and separator here, and the same code (RFC 5321 section 4.2.1).
+                if (lineStart + 4 > limit)
+                {
+                    return false;
+                }
+
+                uint next = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, lineStart));
+                if ((next & 0xFFFFFF) != codeBytes || !TryReadSeparator(next, out last))
                 {
                     return false;
                 }
             }
-            else if (control != Lf || requireCrLf)
-            {
-                // HT, another control byte, or a bare LF where CR LF is required: the state machine decides.
-                return false;
-            }
 
-            if (lineCount == 0)
-            {
-                firstTextEnd = textEnd;
-            }
-
-            lineCount++;
-            int nextLine = lf + 1;
-            if (nextLine - lineStart > maxLineLength || lineCount > maxLines)
+            if (faults != 0)
             {
                 return false;
             }
-
-            lineStart = nextLine;
-            if (last)
-            {
-                break;
-            }
-
-            // A continuation line needs its code and separator here, and the same code (RFC 5321 section 4.2.1).
-            if (lineStart + 4 > limit || (Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, lineStart)) & 0xFFFFFF) != codeBytes)
-            {
-                return false;
-            }
-
-            int consumed = lineStart - blockStart;
-            controls = consumed < Block ? controls & (ulong.MaxValue << consumed) : 0;
         }
 
-        length = lineStart;
-        lines = lineCount;
-        code = (int)((d0 + 2) * 100 + (d1 * 10) + d2);
-        return true;
+        return false;
     }
 
-    /// <summary>Bit i set: byte <paramref name="offset"/> + i (below <paramref name="limit"/>) is below 0x20 or is DEL.</summary>
+    /// <summary>The byte after a line's code: '-' more lines follow; SP or a line end (a code alone) ends the reply.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong ControlMask(ref byte start, int offset, int limit)
+    private static bool TryReadSeparator(uint lineHead, out bool last)
+    {
+        uint separator = lineHead >> 24;
+        last = separator != '-';
+        return !last || separator is ' ' or Cr or Lf;
+    }
+
+    /// <summary>
+    /// The LFs of the 64 bytes at <paramref name="offset"/> (none at or past <paramref name="limit"/>), and in
+    /// <paramref name="faults"/> what the fast path leaves to the state machine: control bytes other than CR and
+    /// LF (HT included), a CR not followed by LF, and a LF without CR when CR LF is required.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong BlockMasks(ref byte start, int offset, int limit, bool requireCrLf, out ulong faults)
     {
         int available = limit - offset;
+        ulong controls, crs, lfs;
         if (available >= Block)
         {
-            return FullBlock(ref Unsafe.Add(ref start, offset));
+            FullBlock(ref Unsafe.Add(ref start, offset), out controls, out crs, out lfs);
         }
-
-        if (limit >= Block)
+        else if (limit >= Block)
         {
             // The last block overlaps the one before rather than reading past the end.
-            return FullBlock(ref Unsafe.Add(ref start, limit - Block)) >> (Block - available);
+            FullBlock(ref Unsafe.Add(ref start, limit - Block), out controls, out crs, out lfs);
+            int shift = Block - available;
+            controls >>= shift;
+            crs >>= shift;
+            lfs >>= shift;
+        }
+        else
+        {
+            ShortInput(ref start, limit, out controls, out crs, out lfs);
+            controls >>= offset;
+            crs >>= offset;
+            lfs >>= offset;
         }
 
-        return ShortInput(ref start, limit) >> offset;
+        // A CR must be followed by LF; the LF of a CR in the block's last byte is the next block's first.
+        ulong loneCrs = crs & ~(lfs >> 1);
+        if ((long)crs < 0 && offset + Block < limit && Unsafe.Add(ref start, offset + Block) == Lf)
+        {
+            loneCrs &= ~(1UL << 63);
+        }
+
+        faults = (controls & ~crs & ~lfs) | loneCrs;
+        if (requireCrLf)
+        {
+            ulong crBefore = (crs << 1) | (offset > 0 && Unsafe.Add(ref start, offset - 1) == Cr ? 1UL : 0);
+            faults |= lfs & ~crBefore;
+        }
+
+        return lfs;
     }
 
-    /// <summary>The control bytes of the 64 bytes at <paramref name="block"/>.</summary>
-    private static ulong FullBlock(ref byte block)
+    /// <summary>The control bytes (below 0x20, and DEL), CRs and LFs of the 64 bytes at <paramref name="block"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FullBlock(ref byte block, out ulong controls, out ulong crs, out ulong lfs)
     {
         if (Vector512.IsHardwareAccelerated)
         {
             Vector512<byte> bytes = Vector512.LoadUnsafe(ref block);
-            return (Vector512.LessThan(bytes, Vector512.Create((byte)0x20)) | Vector512.Equals(bytes, Vector512.Create((byte)0x7F))).ExtractMostSignificantBits();
+            controls = (Vector512.LessThan(bytes, Vector512.Create((byte)0x20)) | Vector512.Equals(bytes, Vector512.Create((byte)0x7F))).ExtractMostSignificantBits();
+            crs = Vector512.Equals(bytes, Vector512.Create(Cr)).ExtractMostSignificantBits();
+            lfs = Vector512.Equals(bytes, Vector512.Create(Lf)).ExtractMostSignificantBits();
+            return;
         }
 
-        if (Vector256.IsHardwareAccelerated)
+        controls = crs = lfs = 0;
+        int step = Vector256.IsHardwareAccelerated ? 32 : 16;
+        for (int at = 0; at < Block; at += step)
         {
-            return Controls256(ref block) | ((ulong)Controls256(ref Unsafe.Add(ref block, 32)) << 32);
+            Masks(ref Unsafe.Add(ref block, at), out uint c, out uint r, out uint l);
+            controls |= (ulong)c << at;
+            crs |= (ulong)r << at;
+            lfs |= (ulong)l << at;
         }
-
-        return Controls128(ref block)
-            | ((ulong)Controls128(ref Unsafe.Add(ref block, 16)) << 16)
-            | ((ulong)Controls128(ref Unsafe.Add(ref block, 32)) << 32)
-            | ((ulong)Controls128(ref Unsafe.Add(ref block, 48)) << 48);
     }
 
-    /// <summary>The control bytes of a whole input shorter than 64 bytes, in overlapping 16-byte loads.</summary>
-    private static ulong ShortInput(ref byte start, int length)
+    /// <summary>The masks of a whole input shorter than 64 bytes: overlapping 16-byte loads, two overlapping 8-byte reads under 16, byte by byte under 8.</summary>
+    private static void ShortInput(ref byte start, int length, out ulong controls, out ulong crs, out ulong lfs)
     {
+        controls = crs = lfs = 0;
+        if (length is >= 8 and < 16 && Vector128.IsHardwareAccelerated)
+        {
+            // Bytes 0-7 and length-8 to length-1 in one vector; the second half's bits move to their offsets.
+            Vector128<byte> pair = Vector128.Create(Unsafe.ReadUnaligned<ulong>(ref start), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 8))).AsByte();
+            uint c = (Vector128.LessThan(pair, Vector128.Create((byte)0x20)) | Vector128.Equals(pair, Vector128.Create((byte)0x7F))).ExtractMostSignificantBits();
+            uint r = Vector128.Equals(pair, Vector128.Create(Cr)).ExtractMostSignificantBits();
+            uint l = Vector128.Equals(pair, Vector128.Create(Lf)).ExtractMostSignificantBits();
+            int high = length - 8;
+            controls = (c & 0xFF) | ((ulong)(c >> 8) << high);
+            crs = (r & 0xFF) | ((ulong)(r >> 8) << high);
+            lfs = (l & 0xFF) | ((ulong)(l >> 8) << high);
+            return;
+        }
+
         if (length < 16 || !Vector128.IsHardwareAccelerated)
         {
-            ulong mask = 0;
             for (int i = 0; i < length; i++)
             {
                 byte b = Unsafe.Add(ref start, i);
-                if (b < 0x20 || b == 0x7F)
-                {
-                    mask |= 1UL << i;
-                }
+                ulong bit = 1UL << i;
+                controls |= b < 0x20 || b == 0x7F ? bit : 0;
+                crs |= b == Cr ? bit : 0;
+                lfs |= b == Lf ? bit : 0;
             }
 
-            return mask;
+            return;
         }
 
         // Loads at 0, 16, 32 (as far as they fit) and one ending at the last byte; overlaps agree.
-        ulong bits = Controls128(ref start);
-        int last = length - 16;
-        for (int at = 16; at < last; at += 16)
+        for (int at = 0; ; at = Math.Min(at + 16, length - 16))
         {
-            bits |= (ulong)Controls128(ref Unsafe.Add(ref start, at)) << at;
+            Masks128(ref Unsafe.Add(ref start, at), out uint c, out uint r, out uint l);
+            controls |= (ulong)c << at;
+            crs |= (ulong)r << at;
+            lfs |= (ulong)l << at;
+            if (at == length - 16)
+            {
+                return;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Masks(ref byte at, out uint controls, out uint crs, out uint lfs)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<byte> bytes = Vector256.LoadUnsafe(ref at);
+            controls = (Vector256.LessThan(bytes, Vector256.Create((byte)0x20)) | Vector256.Equals(bytes, Vector256.Create((byte)0x7F))).ExtractMostSignificantBits();
+            crs = Vector256.Equals(bytes, Vector256.Create(Cr)).ExtractMostSignificantBits();
+            lfs = Vector256.Equals(bytes, Vector256.Create(Lf)).ExtractMostSignificantBits();
+            return;
         }
 
-        return bits | ((ulong)Controls128(ref Unsafe.Add(ref start, last)) << last);
+        Masks128(ref at, out controls, out crs, out lfs);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Controls256(ref byte at)
-    {
-        Vector256<byte> bytes = Vector256.LoadUnsafe(ref at);
-        return (Vector256.LessThan(bytes, Vector256.Create((byte)0x20)) | Vector256.Equals(bytes, Vector256.Create((byte)0x7F))).ExtractMostSignificantBits();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Controls128(ref byte at)
+    private static void Masks128(ref byte at, out uint controls, out uint crs, out uint lfs)
     {
         Vector128<byte> bytes = Vector128.LoadUnsafe(ref at);
-        return (Vector128.LessThan(bytes, Vector128.Create((byte)0x20)) | Vector128.Equals(bytes, Vector128.Create((byte)0x7F))).ExtractMostSignificantBits();
+        controls = (Vector128.LessThan(bytes, Vector128.Create((byte)0x20)) | Vector128.Equals(bytes, Vector128.Create((byte)0x7F))).ExtractMostSignificantBits();
+        crs = Vector128.Equals(bytes, Vector128.Create(Cr)).ExtractMostSignificantBits();
+        lfs = Vector128.Equals(bytes, Vector128.Create(Lf)).ExtractMostSignificantBits();
     }
 }
