@@ -72,7 +72,7 @@ internal static class ResultsReport
         File.WriteAllText(Path.Combine(results, "results.md"), "# Benchmark results\n\n" + tables);
         File.WriteAllText(Path.Combine(results, "chart.svg"), SvgChart.Render(
             "SmtpCodec against its anchors",
-            $"{micro?.Machine ?? e2e?.Machine}; micro {micro?.Generated ?? "not run"}, end to end {e2e?.Generated ?? "not run"}",
+            $"micro benchmarks {micro?.Generated ?? "not run"}, end to end {e2e?.Generated ?? "not run"}; machine and commands: bench/results/results.md",
             bars));
         Console.Error.WriteLine($"wrote {Path.Combine(results, "results.md")} and {Path.Combine(results, "chart.svg")}");
 
@@ -122,7 +122,7 @@ internal static class ResultsReport
             if (clean is not null && memcpy is not null)
             {
                 double share = memcpy.MeanNs / clean.MeanNs;
-                targets.Add(("stuffing 100 KB of clean CRLF lines: at least 25% of memcpy's MB/s, 0 B", $"{share:P0}, {clean.AllocatedBytes} B", share >= 0.25 && clean.AllocatedBytes == 0));
+                targets.Add(("stuffing 100 KB of clean CRLF lines: at least 25% of memcpy's MB/s, 0 B", $"{Percent(share)}, {clean.AllocatedBytes} B", share >= 0.25 && clean.AllocatedBytes == 0));
             }
 
             var stuffed = micro.Results.Where(r => r.Benchmark == "DotStuffingBenchmarks" && r.Method == Ours)
@@ -207,7 +207,7 @@ internal static class ResultsReport
                 string label = $"{SizeText(bytes)}, {shape["Shape=".Length..]}";
                 double ratio = mailKit.MeanNs / ours.MeanNs;
                 md.Append(CultureInfo.InvariantCulture,
-                    $"| {label} | {MegabytesPerSecond(bytes, ours.MeanNs)} | {MegabytesPerSecond(bytes, memcpy.MeanNs)} | {memcpy.MeanNs / ours.MeanNs:P0} | {MegabytesPerSecond(bytes, mailKit.MeanNs)} | {SvgChart.Format(ratio)}x | {Bytes(ours.AllocatedBytes)} / {Bytes(mailKit.AllocatedBytes)} |\n");
+                    $"| {label} | {MegabytesPerSecond(bytes, ours.MeanNs)} | {MegabytesPerSecond(bytes, memcpy.MeanNs)} | {Percent(memcpy.MeanNs / ours.MeanNs)} | {MegabytesPerSecond(bytes, mailKit.MeanNs)} | {SvgChart.Format(ratio)}x | {Bytes(ours.AllocatedBytes)} / {Bytes(mailKit.AllocatedBytes)} |\n");
                 bars.Add(new ChartBar("Dot-stuffing vs MailKit's filter chain", label, ratio, 5));
             }
         }
@@ -276,6 +276,8 @@ internal static class ResultsReport
 
     private static double? Ratio(ContenderResult? ours, ContenderResult? anchor) =>
         ours is { MedianMessagesPerSecond: > 0 } && anchor is { MedianMessagesPerSecond: > 0 } ? ours.MedianMessagesPerSecond / anchor.MedianMessagesPerSecond : null;
+
+    private static string Percent(double share) => $"{(share * 100).ToString("F0", s_invariant)}%";
 
     private static string Rate(ContenderResult? result) => result is null ? "-" : $"{result.MedianMessagesPerSecond.ToString("N0", s_invariant)}/s";
 

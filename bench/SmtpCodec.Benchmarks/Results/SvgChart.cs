@@ -17,7 +17,7 @@ internal static class SvgChart
     private const int GroupGap = 26;
     private const int Top = 56;
 
-    private static readonly string[] s_colors = ["#2b6cb0", "#2f855a", "#b7791f", "#805ad5", "#c53030", "#2c7a7b"];
+    private static readonly string[] s_colors = ["#2b6cb0", "#2f855a", "#b7791f", "#805ad5", "#4a5568", "#2c7a7b", "#3182ce"];
 
     public static string Render(string title, string subtitle, IReadOnlyList<ChartBar> bars)
     {
@@ -53,11 +53,13 @@ internal static class SvgChart
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="16" y="{y - 8:F1}" font-weight="bold" fill="{color}">{Escape(groups[g])}</text>""").Append('\n');
             foreach (ChartBar bar in bars.Where(b => b.Group == groups[g]))
             {
-                double x0 = X(Math.Pow(10, logMin)), x1 = X(bar.Ratio);
-                bool missed = bar.Target is double t && bar.Ratio < t;
+                // Bars grow from the 1x line: right when faster than the anchor, left (in red) when slower.
+                double x0 = X(1), x1 = X(bar.Ratio);
+                bool missed = (bar.Target is double t && bar.Ratio < t) || bar.Ratio < 1;
+                string fill = bar.Ratio < 1 ? "#c53030" : color;
                 svg.Append(CultureInfo.InvariantCulture, $"""<text x="{LabelWidth - 8}" y="{y + 14:F1}" text-anchor="end">{Escape(bar.Label)}</text>""").Append('\n');
-                svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{x0:F1}" y="{y + 3:F1}" width="{Math.Max(1, x1 - x0):F1}" height="{RowHeight - 6}" fill="{color}" opacity="0.85"/>""").Append('\n');
-                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{x1 + 5:F1}" y="{y + 14:F1}"{(missed ? " fill=\"#c53030\"" : "")}>{Format(bar.Ratio)}x</text>""").Append('\n');
+                svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{Math.Min(x0, x1):F1}" y="{y + 3:F1}" width="{Math.Max(1, Math.Abs(x1 - x0)):F1}" height="{RowHeight - 6}" fill="{fill}" opacity="0.85"/>""").Append('\n');
+                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Math.Max(x0, x1) + 5:F1}" y="{y + 14:F1}"{(missed ? " fill=\"#c53030\"" : "")}>{Format(bar.Ratio)}x</text>""").Append('\n');
                 if (bar.Target is double target)
                 {
                     double xt = X(target);
@@ -68,7 +70,7 @@ internal static class SvgChart
             }
         }
 
-        svg.Append(CultureInfo.InvariantCulture, $"""<text x="16" y="{height - 8}" fill="#555">Bars: times the anchor's speed (log scale). Dashed marks: the issue's targets.</text>""").Append('\n');
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="16" y="{height - 8}" fill="#555">Bars: times the anchor's speed, from the 1x line (log scale; red: slower than the anchor). Dashed marks: the issue's targets.</text>""").Append('\n');
         svg.Append("</svg>\n");
         return svg.ToString();
     }
