@@ -11,8 +11,9 @@
 #                                benchmark once (BenchmarkDotNet's Dry job, in process) and the end-to-end
 #                                runner with tiny counts against the embedded sink; writes no results
 #
-# Extra arguments after the mode go to the end-to-end runner (e.g. --messages 5000 --runs 5), or with
-# BENCH_JOB (default: BenchmarkDotNet's default job; e.g. BENCH_JOB=short) to the micro benchmarks.
+# Extra arguments after the mode go to the end-to-end runner (e.g. --messages 5000 --runs 5). For the micro
+# benchmarks, BENCH_JOB picks BenchmarkDotNet's job (default: its default job; e.g. BENCH_JOB=short) and
+# BENCH_FILTER the classes (default '*'; a partial run keeps the other classes' last results).
 # Every server the runner starts (the embedded sink's process, smtp-sink) is stopped by its process id.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,9 +71,10 @@ if [ "$mode" = all ] || [ "$mode" = micro ]; then
   rm -rf "$artifacts/results"
   job_args=()
   if [ -n "${BENCH_JOB:-}" ]; then job_args=(--job "$BENCH_JOB"); fi
-  bench --filter '*' "${job_args[@]}" --artifacts "$artifacts"
+  # BENCH_FILTER picks classes (e.g. '*ReplyReading*'); their results replace those in micro.json.
+  bench --filter "${BENCH_FILTER:-*}" "${job_args[@]}" --artifacts "$artifacts"
   bench report --micro-from "$artifacts/results" \
-    --micro-command "bash bench/run.sh --micro${BENCH_JOB:+ (BENCH_JOB=$BENCH_JOB)}"
+    --micro-command "bash bench/run.sh --micro${BENCH_JOB:+ (BENCH_JOB=$BENCH_JOB)}${BENCH_FILTER:+ (BENCH_FILTER=$BENCH_FILTER)}"
 fi
 
 if [ "$mode" = all ] || [ "$mode" = e2e ]; then

@@ -56,6 +56,22 @@ internal static class ResultsReport
                 return 1;
             }
 
+            // A partial run (some classes only) replaces those classes and keeps the others' last results.
+            MicroReport? previous = File.Exists(microPath) ? JsonSerializer.Deserialize<MicroReport>(File.ReadAllText(microPath), EndToEndRunner.Json) : null;
+            if (previous is not null)
+            {
+                var rerun = fresh.Results.Select(r => r.Benchmark).ToHashSet(StringComparer.Ordinal);
+                MicroResult[] kept = previous.Results.Where(r => !rerun.Contains(r.Benchmark)).ToArray();
+                if (kept.Length > 0)
+                {
+                    fresh = fresh with
+                    {
+                        Command = $"{fresh.Command} for {string.Join(", ", rerun.Order(StringComparer.Ordinal))}; the other classes {previous.Generated} with {previous.Command}",
+                        Results = [.. kept, .. fresh.Results],
+                    };
+                }
+            }
+
             File.WriteAllText(microPath, JsonSerializer.Serialize(fresh, EndToEndRunner.Json) + "\n");
         }
 
