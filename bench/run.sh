@@ -71,10 +71,11 @@ if [ "$mode" = all ] || [ "$mode" = micro ]; then
   rm -rf "$artifacts/results"
   job_args=()
   if [ -n "${BENCH_JOB:-}" ]; then job_args=(--job "$BENCH_JOB"); fi
-  # BENCH_FILTER picks classes (e.g. '*ReplyReading*'); their results replace those in micro.json.
-  bench --filter "${BENCH_FILTER:-*}" "${job_args[@]}" --artifacts "$artifacts"
+  # BENCH_FILTER picks classes (e.g. '*ReplyReading* *Sasl*'); their results replace those in micro.json.
+  read -r -a filters <<< "${BENCH_FILTER:-*}"
+  bench --filter "${filters[@]}" "${job_args[@]}" --artifacts "$artifacts"
   bench report --micro-from "$artifacts/results" \
-    --micro-command "bash bench/run.sh --micro${BENCH_JOB:+ (BENCH_JOB=$BENCH_JOB)}${BENCH_FILTER:+ (BENCH_FILTER=$BENCH_FILTER)}"
+    --micro-command "${BENCH_JOB:+BENCH_JOB=$BENCH_JOB }${BENCH_FILTER:+BENCH_FILTER='$BENCH_FILTER' }bash bench/run.sh --micro"
 fi
 
 if [ "$mode" = all ] || [ "$mode" = e2e ]; then

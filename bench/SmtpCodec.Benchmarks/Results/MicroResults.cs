@@ -5,8 +5,11 @@ namespace SmtpCodec.Benchmarks.Results;
 /// <summary>One micro benchmark case, as kept in bench/results/micro.json.</summary>
 internal sealed record MicroResult(string Benchmark, string Method, string Parameters, double MeanNs, long AllocatedBytes);
 
-/// <summary>The micro results: read from BenchmarkDotNet's full JSON reports, or from micro.json.</summary>
-internal sealed record MicroReport(string Generated, string Command, string Machine, IReadOnlyList<MicroResult> Results)
+/// <summary>
+/// The micro results: read from BenchmarkDotNet's full JSON reports, or from micro.json. Sources says, per benchmark
+/// class, the command and time that produced its results (a partial run replaces some classes and keeps the others).
+/// </summary>
+internal sealed record MicroReport(string Generated, string Command, string Machine, IReadOnlyList<MicroResult> Results, IReadOnlyDictionary<string, string>? Sources = null)
 {
     /// <summary>Collects every <c>*-report-full.json</c> under <paramref name="directory"/>.</summary>
     public static MicroReport FromBenchmarkDotNet(string directory, string command)
@@ -41,7 +44,9 @@ internal sealed record MicroReport(string Generated, string Command, string Mach
             }
         }
 
-        return new MicroReport(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture), command, machine, results);
+        string generated = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        Dictionary<string, string> sources = results.Select(r => r.Benchmark).Distinct().ToDictionary(b => b, _ => $"`{command}`, {generated}");
+        return new MicroReport(generated, command, machine, results, sources);
     }
 
     private static string Text(JsonElement element, string name) =>

@@ -64,11 +64,13 @@ internal static class ResultsReport
                 MicroResult[] kept = previous.Results.Where(r => !rerun.Contains(r.Benchmark)).ToArray();
                 if (kept.Length > 0)
                 {
-                    fresh = fresh with
+                    var sources = new Dictionary<string, string>(fresh.Sources ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+                    foreach (string benchmark in kept.Select(r => r.Benchmark).Distinct())
                     {
-                        Command = $"{fresh.Command} for {string.Join(", ", rerun.Order(StringComparer.Ordinal))}; the other classes {previous.Generated} with {previous.Command}",
-                        Results = [.. kept, .. fresh.Results],
-                    };
+                        sources[benchmark] = previous.Sources?.GetValueOrDefault(benchmark) ?? $"`{previous.Command}`, {previous.Generated}";
+                    }
+
+                    fresh = fresh with { Results = [.. kept, .. fresh.Results], Sources = sources };
                 }
             }
 
@@ -117,8 +119,22 @@ internal static class ResultsReport
         var targets = new List<(string Target, string Measured, bool Met)>();
         if (micro is not null)
         {
-            md.Append(CultureInfo.InvariantCulture, $"Micro benchmarks: BenchmarkDotNet, {micro.Machine}, {micro.Generated}, `{micro.Command}`. ");
-            md.Append("Each figure is a ratio to an anchor measured in the same run.\n\n");
+            md.Append(CultureInfo.InvariantCulture, $"Micro benchmarks: BenchmarkDotNet, {micro.Machine}. ");
+            md.Append("Each figure is a ratio to an anchor measured in the same run. ");
+            if (micro.Sources is { Count: > 0 } sources && sources.Values.Distinct().Count() > 1)
+            {
+                md.Append("Produced by:\n\n");
+                foreach (var group in sources.GroupBy(p => p.Value, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    md.Append(CultureInfo.InvariantCulture, $"- {string.Join(", ", group.Select(p => p.Key).Order(StringComparer.Ordinal))}: {group.Key}\n");
+                }
+
+                md.Append('\n');
+            }
+            else
+            {
+                md.Append(CultureInfo.InvariantCulture, $"Produced by `{micro.Command}`, {micro.Generated}.\n\n");
+            }
             Versus(md, bars, micro, "ReplyReadingBenchmarks", "Input", "MailKit", "reading replies", "SmtpReplyReader", "MailKit SmtpStream.ReadResponse", "Reply reading vs MailKit");
             Versus(md, bars, micro, "EhloParsingBenchmarks", "Server", "MailKit", "EHLO capabilities", "SmtpReplyReader + EhloCapabilities", "MailKit ReadResponse + string split", "EHLO capabilities vs MailKit read + split");
             Versus(md, bars, micro, "CommandWritingBenchmarks", null, "StringBuilding", "MAIL FROM + RCPT TO with parameters", "SmtpCommandWriter", "string building + Encoding.UTF8", "Command writing vs strings");
