@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Text;
 using SmtpCodec.Protocol;
 using SmtpCodec.Replies;
@@ -131,10 +134,33 @@ public sealed class EhloCapabilities
             return SmtpCodecError.NotAnEhloReply;
         }
 
-        int lineIndex = 0;
-        foreach (SmtpReplyLine line in reply.GetLines())
+        // The whole reply is copied once; every value is then a segment of the copy.
+        int length = reply.HasRawSequence ? checked((int)reply.RawSequence.Length) : reply.RawSpan.Length;
+        if (length + Vector256<byte>.Count > _text.Length)
         {
-            Segment text = Append(line);
+            _text = new byte[Math.Max(_text.Length * 2, length + Vector256<byte>.Count)];
+        }
+
+        if (reply.HasRawSequence)
+        {
+            reply.RawSequence.CopyTo(_text);
+        }
+        else
+        {
+            reply.RawSpan.CopyTo(_text);
+        }
+
+        _textLength = length;
+        ReadOnlySpan<byte> raw = _text.AsSpan(0, length);
+        int lineStart = 0;
+        for (int lineIndex = 0; lineStart < length; lineIndex++)
+        {
+            int lf = raw.Slice(lineStart).IndexOf((byte)'\n');
+            int lineEnd = lf < 0 ? length : lineStart + lf;
+            int textEnd = lineEnd > lineStart && raw[lineEnd - 1] == (byte)'\r' ? lineEnd - 1 : lineEnd;
+
+            // The text follows the code and its separator; a code alone has none (as SmtpReplyLineEnumerator reads it).
+            Segment text = textEnd - lineStart > 4 ? new Segment(lineStart + 4, textEnd - lineStart - 4) : new Segment(lineStart, 0);
             SmtpCodecError error = lineIndex == 0 ? ReadGreeting(text) : ReadKeywordLine(text);
             if (error != SmtpCodecError.None)
             {
@@ -142,7 +168,7 @@ public sealed class EhloCapabilities
                 return error;
             }
 
-            lineIndex++;
+            lineStart = lineEnd + 1;
         }
 
         return SmtpCodecError.None;
@@ -158,9 +184,10 @@ public sealed class EhloCapabilities
 
     private SmtpCodecError ReadKeywordLine(Segment text)
     {
+        // Lines are short: plain loops beat the setup of a vectorized search here.
         ReadOnlySpan<byte> line = Slice(text);
         int start = 0;
-        while (start < line.Length && line[start] is (byte)' ' or (byte)'\t')
+        while (start < line.Length && IsBlank(line[start]))
         {
             start++;
         }
@@ -171,33 +198,54 @@ public sealed class EhloCapabilities
             return SmtpCodecError.None;
         }
 
-        int end = line.Slice(start).IndexOfAny((byte)' ', (byte)'\t');
-        end = end < 0 ? line.Length : start + end;
+        // The keyword runs to the first blank. One 32-byte load finds it and the bytes a keyword cannot hold
+        // (the copy keeps 32 bytes of room past the reply, so the load never leaves the buffer).
+        int end = start;
+        uint outside = 0;
+        bool vectorized = false;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<byte> bytes = Vector256.LoadUnsafe(ref _text[text.Start + start]);
+            uint blanks = (Vector256.Equals(bytes, Vector256.Create((byte)' ')) | Vector256.Equals(bytes, Vector256.Create((byte)'\t'))).ExtractMostSignificantBits();
+            int keywordLength = Math.Min(BitOperations.TrailingZeroCount(blanks), line.Length - start);
+            if (keywordLength < Vector256<byte>.Count)
+            {
+                outside = (Vector256.LessThan(bytes, Vector256.Create((byte)0x21)) | Vector256.GreaterThan(bytes, Vector256.Create((byte)0x7E))).ExtractMostSignificantBits();
+                end = start + keywordLength;
+                vectorized = true;
+            }
+        }
+
+        if (!vectorized)
+        {
+            while (end < line.Length && !IsBlank(line[end]))
+            {
+                end++;
+            }
+        }
+
         ReadOnlySpan<byte> keyword = line.Slice(start, end - start);
         int parametersStart = end;
 
         // Servers of the RFC 2554 drafts era advertise "AUTH=LOGIN PLAIN": the same list after '='.
-        if (keyword.Length > 5 && Ascii.EqualsIgnoreCase(keyword.Slice(0, 5), "AUTH="u8))
+        if (keyword.Length > 5 && keyword[4] == (byte)'=' && Ascii.EqualsIgnoreCase(keyword.Slice(0, 4), "AUTH"u8))
         {
             keyword = keyword.Slice(0, 4);
             parametersStart = start + 5;
         }
 
-        foreach (byte b in keyword)
+        if (vectorized ? (outside & ((1u << keyword.Length) - 1)) != 0 : HasByteOutsideKeyword(keyword))
         {
-            if (b is <= (byte)' ' or >= 0x7F)
-            {
-                return SmtpCodecError.InvalidCapabilityKeyword;
-            }
+            return SmtpCodecError.InvalidCapabilityKeyword;
         }
 
-        while (parametersStart < line.Length && line[parametersStart] is (byte)' ' or (byte)'\t')
+        while (parametersStart < line.Length && IsBlank(line[parametersStart]))
         {
             parametersStart++;
         }
 
         int parametersEnd = line.Length;
-        while (parametersEnd > parametersStart && line[parametersEnd - 1] is (byte)' ' or (byte)'\t')
+        while (parametersEnd > parametersStart && IsBlank(line[parametersEnd - 1]))
         {
             parametersEnd--;
         }
@@ -213,6 +261,11 @@ public sealed class EhloCapabilities
         }
 
         Extensions |= EhloKeywords.ToFlag(known);
+        if (parameters.Length == 0 && known != EhloKeyword.Size && known != EhloKeyword.DeliverBy)
+        {
+            return SmtpCodecError.None;
+        }
+
         ReadOnlySpan<byte> values = Slice(parameters);
         SmtpCodecError error = SmtpCodecError.None;
         switch (EhloKeywords.GetParameterSyntax(known))
@@ -236,14 +289,33 @@ public sealed class EhloCapabilities
         return error;
     }
 
+    private static bool IsBlank(byte b) => b is (byte)' ' or (byte)'\t';
+
+    private static bool HasByteOutsideKeyword(ReadOnlySpan<byte> keyword)
+    {
+        foreach (byte b in keyword)
+        {
+            if (b is <= (byte)' ' or >= 0x7F)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private SmtpCodecError ReadMechanisms(Segment parameters)
     {
         ReadOnlySpan<byte> list = Slice(parameters);
         int position = 0;
         while (position < list.Length)
         {
-            int length = list.Slice(position).IndexOfAny((byte)' ', (byte)'\t');
-            length = length < 0 ? list.Length - position : length;
+            int length = 0;
+            while (position + length < list.Length && !IsBlank(list[position + length]))
+            {
+                length++;
+            }
+
             if (length > 0)
             {
                 ReadOnlySpan<byte> name = list.Slice(position, length);
@@ -337,8 +409,13 @@ public sealed class EhloCapabilities
             return SmtpCodecError.None;
         }
 
-        int end = parameters.IndexOfAny((byte)' ', (byte)'\t');
-        SmtpCodecError error = ParseNumber(end < 0 ? parameters : parameters.Slice(0, end), out ulong number);
+        int end = 0;
+        while (end < parameters.Length && !IsBlank(parameters[end]))
+        {
+            end++;
+        }
+
+        SmtpCodecError error = ParseNumber(parameters.Slice(0, end), out ulong number);
         if (error == SmtpCodecError.None)
         {
             value = number;
@@ -373,20 +450,6 @@ public sealed class EhloCapabilities
         }
 
         return SmtpCodecError.None;
-    }
-
-    private Segment Append(SmtpReplyLine line)
-    {
-        int length = line.Length;
-        if (_textLength + length > _text.Length)
-        {
-            Array.Resize(ref _text, Math.Max(_text.Length * 2, _textLength + length));
-        }
-
-        line.CopyTo(_text.AsSpan(_textLength));
-        var segment = new Segment(_textLength, length);
-        _textLength += length;
-        return segment;
     }
 
     private void AddEntry(Entry entry)

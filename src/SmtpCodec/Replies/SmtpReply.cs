@@ -101,6 +101,7 @@ public readonly ref struct SmtpReply
         new(raw, default, false, code, lineCount, Replies.EnhancedStatusCode.FromReplyText(FirstText(raw), code));
 
     /// <summary>A reply whose first line's text is known to end at <paramref name="firstTextEnd"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     internal static SmtpReply FromSpan(ReadOnlySpan<byte> raw, int code, int lineCount, int firstTextEnd) =>
         new(raw, default, false, code, lineCount, firstTextEnd > 4 ? Replies.EnhancedStatusCode.FromReplyText(raw.Slice(4, firstTextEnd - 4), code) : null);
 

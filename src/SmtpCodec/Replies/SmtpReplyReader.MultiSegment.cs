@@ -11,12 +11,11 @@ public ref partial struct SmtpReplyReader
         int resumeAt = _state.Scan.ReplyBytes;
         if (resumeAt > remaining.Length)
         {
-            throw new InvalidOperationException(
-                $"The state says {resumeAt} bytes of a reply were scanned, but only {remaining.Length} are given: pass the unconsumed bytes again.");
+            ThrowStateAhead(resumeAt, remaining.Length);
         }
 
         SmtpReplyReaderOptions options = _state.Options;
-        if (TryReadWhole(remaining.FirstSpan, options, out reply))
+        if (resumeAt == 0 && TryReadWhole(remaining.FirstSpan, options, out reply))
         {
             return OperationStatus.Done;
         }

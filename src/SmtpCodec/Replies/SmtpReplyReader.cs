@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using SmtpCodec.Protocol;
 
 namespace SmtpCodec.Replies;
@@ -95,18 +97,26 @@ public ref partial struct SmtpReplyReader
     {
         ReadOnlySpan<byte> remaining = _span.Slice((int)_consumed);
         int resumeAt = _state.Scan.ReplyBytes;
-        if (resumeAt > remaining.Length)
+        if (resumeAt == 0)
         {
-            throw new InvalidOperationException(
-                $"The state says {resumeAt} bytes of a reply were scanned, but only {remaining.Length} are given: pass the unconsumed bytes again.");
+            if (remaining.IsEmpty)
+            {
+                // Exactly between replies: nothing pending, so not truncated even in a final block.
+                reply = default;
+                return OperationStatus.NeedMoreData;
+            }
+
+            if (TryReadWhole(remaining, _state.Options, out reply))
+            {
+                return OperationStatus.Done;
+            }
+        }
+        else if (resumeAt > remaining.Length)
+        {
+            ThrowStateAhead(resumeAt, remaining.Length);
         }
 
         SmtpReplyReaderOptions options = _state.Options;
-        if (TryReadWhole(remaining, options, out reply))
-        {
-            return OperationStatus.Done;
-        }
-
         switch (_state.Scan.Advance(remaining.Slice(resumeAt), options, out int used, out SmtpCodecError error, out int errorOffset))
         {
             case ReplyScanResult.Complete:
@@ -126,10 +136,10 @@ public ref partial struct SmtpReplyReader
         }
     }
 
-    /// <summary>The fast path: a new reply wholly inside <paramref name="input"/> and well formed.</summary>
+    /// <summary>The fast path: a new reply (no scan state pending) wholly inside <paramref name="input"/> and well formed.</summary>
     private bool TryReadWhole(ReadOnlySpan<byte> input, SmtpReplyReaderOptions options, out SmtpReply reply)
     {
-        if (_state.Scan.ReplyBytes == 0 && ReplyFastScan.TryScan(input, options, out int length, out int lines, out int code, out int firstTextEnd))
+        if (ReplyFastScan.TryScan(input, options, out int length, out int lines, out int code, out int firstTextEnd))
         {
             reply = SmtpReply.FromSpan(input.Slice(0, length), code, lines, firstTextEnd);
             _consumed += length;
@@ -139,6 +149,13 @@ public ref partial struct SmtpReplyReader
         reply = default;
         return false;
     }
+
+    /// <summary>Kept out of line so that the read paths carry no string-building locals.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowStateAhead(int resumeAt, long given) =>
+        throw new InvalidOperationException(
+            $"The state says {resumeAt} bytes of a reply were scanned, but only {given} are given: pass the unconsumed bytes again.");
 
     private OperationStatus EndOfInput(long pendingBytes)
     {

@@ -122,6 +122,27 @@ public sealed class EhloCapabilitiesTests
         Assert.Equal(line, caps.ErrorLine);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(70)]
+    public void KeywordsOfAnyLengthAreReadWholeAndCheckedToTheirLastByte(int length)
+    {
+        // Keywords are found 32 bytes at a time: lengths around that boundary must read the same.
+        string keyword = "X" + new string('K', length - 1);
+        EhloCapabilities caps = Read($"250-mx\r\n250-  {keyword}\tfirst second \r\n250 {keyword}\r\n");
+        Assert.Equal(2, caps.UnknownKeywordCount);
+        Assert.Equal(keyword, Encoding.ASCII.GetString(caps.GetUnknownKeyword(0)));
+        Assert.Equal("first second", Encoding.ASCII.GetString(caps.GetUnknownParameters(0)));
+        Assert.Equal(keyword, Encoding.ASCII.GetString(caps.GetUnknownKeyword(1)));
+
+        var bad = new EhloCapabilities();
+        Assert.Equal(SmtpCodecError.InvalidCapabilityKeyword, bad.Read(ReadOne(Encoding.UTF8.GetBytes($"250-mx\r\n250 {keyword[..^1]}\u00CF params\r\n"))));
+        Assert.Equal(1, bad.ErrorLine);
+    }
+
     [Fact]
     public void AMultiSegmentReplyGivesTheSameCapabilities()
     {

@@ -75,6 +75,41 @@ public sealed class ReplyPropertyTests
             }, iter: 20_000);
     }
 
+    [Fact]
+    public void LongRepliesAcrossVectorBlocksReadTheSameWholeAsByteByByte()
+    {
+        // Lines of 0-150 text bytes put line ends on and around every 16-, 32- and 64-byte block boundary,
+        // where the whole-reply fast path works; one byte streamed at a time takes the state machine alone.
+        Gen<byte[]> text = Gen.Frequency((12, Gen.Byte[0x20, 0x7E]), (1, Gen.Byte[0x80, 0xFF])).Array[0, 150];
+        Gen<(string Canonical, byte[] Wire)> longReply =
+            Gen.Select(Gen.Int[2, 5], Gen.Int[0, 5], Gen.Int[0, 9], Gen.Int[1, 12])
+                .SelectMany(t => Gen.Select(Gen.Bool, Gen.Int[0, 999], Gen.Int[0, 999], text, Gen.Bool, Gen.Bool).Array[t.Item4]
+                    .Select(lines => Build(t.Item1 * 100 + t.Item2 * 10 + t.Item3, lines)));
+        Gen<byte> damage = Gen.OneOf<byte>((byte)'\r', (byte)'\n', (byte)'-', (byte)' ', (byte)'\t', 0, 0x7F, (byte)'2', (byte)'9', (byte)'x');
+        Gen<SmtpReplyReaderOptions?> options = Gen.OneOf(
+            Gen.Const((SmtpReplyReaderOptions?)SmtpReplyReaderOptions.Default),
+            Gen.Const((SmtpReplyReaderOptions?)new SmtpReplyReaderOptions { RequireCrLf = true }),
+            Gen.Select(Gen.Int[5, 200], Gen.Int[0, 800], Gen.Int[1, 12]).Select(o =>
+                (SmtpReplyReaderOptions?)new SmtpReplyReaderOptions { MaxLineLength = o.Item1, MaxReplyLength = o.Item1 + o.Item2, MaxLines = o.Item3 }));
+        Gen.Select(longReply.Array[1, 4], Gen.Int[0, 2], Gen.Int[0, 100_000], damage, options)
+            .Sample((replies, damages, where, with, chosen) =>
+            {
+                byte[] wire = replies.SelectMany(r => r.Wire).ToArray();
+                for (int i = 0; i < damages; i++)
+                {
+                    wire[(where * (i + 7)) % wire.Length] = with;
+                }
+
+                ReadOutcome whole = ReplyReadingHarness.ReadSpan(wire, chosen);
+                ReadOutcome byteByByte = ReplyReadingHarness.ReadStreamed(wire, Enumerable.Range(1, wire.Length).ToArray(), chosen);
+                Assert.True(whole.SameAs(byteByByte), $"whole {whole}\nbyte by byte {byteByByte}");
+                if (damages == 0 && chosen == SmtpReplyReaderOptions.Default)
+                {
+                    Assert.Equal(replies.Select(r => r.Canonical), whole.Replies);
+                }
+            }, iter: 3000);
+    }
+
     private static (string Canonical, byte[] Wire) Build(int code, (bool Enhanced, int Subject, int Detail, byte[] Text, bool BareLf, bool BareCode)[] lines)
     {
         var wire = new List<byte>();

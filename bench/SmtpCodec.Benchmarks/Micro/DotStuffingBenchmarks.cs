@@ -5,14 +5,16 @@ using MailKit.Net.Smtp;
 using MimeKit.IO.Filters;
 using SmtpCodec.Data;
 
-namespace SmtpCodec.Benchmarks;
+namespace SmtpCodec.Benchmarks.Micro;
 
 /// <summary>
 /// Dot-stuffing against memcpy (<see cref="Span{T}.CopyTo"/> of the same bytes, the baseline) and MailKit's
 /// filter chain (<see cref="SmtpDataFilter"/>, behind MimeKit's <see cref="Unix2DosFilter"/> where the input
-/// has bare LFs). The terminator is left out so every contender does the same work.
+/// has bare LFs). The terminator is left out so every contender does the same work. The MB/s column is the
+/// input size over the mean time.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(ThroughputColumn.Config))]
 public class DotStuffingBenchmarks
 {
     private byte[] _input = [];

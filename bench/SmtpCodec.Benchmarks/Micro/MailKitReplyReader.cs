@@ -1,7 +1,7 @@
 using System.Reflection;
 using MailKit;
 
-namespace SmtpCodec.Benchmarks;
+namespace SmtpCodec.Benchmarks.Micro;
 
 /// <summary>
 /// MailKit's internal <c>SmtpStream.ReadResponse</c>, reached once through reflection outside the measured
@@ -22,6 +22,13 @@ internal sealed class MailKitReplyReader : IDisposable
     }
 
     public void Dispose() => _input.Dispose();
+
+    /// <summary>Reads the first response of the bytes.</summary>
+    public MailKit.Net.Smtp.SmtpResponse ReadOne()
+    {
+        _input.Position = 0;
+        return (MailKit.Net.Smtp.SmtpResponse)_readResponse(CancellationToken.None);
+    }
 
     /// <summary>Reads <paramref name="count"/> responses from the start of the bytes.</summary>
     public int Read(int count)

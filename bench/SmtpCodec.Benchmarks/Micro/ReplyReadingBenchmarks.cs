@@ -3,17 +3,12 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using SmtpCodec.Replies;
 
-namespace SmtpCodec.Benchmarks;
+namespace SmtpCodec.Benchmarks.Micro;
 
 /// <summary>Reply reading against MailKit's SmtpStream over the same bytes (the Ratio column is the result).</summary>
 [MemoryDiagnoser]
 public class ReplyReadingBenchmarks
 {
-    private const string ICloudEhlo =
-        "250-smtp.mail.me.com\r\n250-PIPELINING\r\n250-SIZE 28319744\r\n250-ETRN\r\n" +
-        "250-AUTH LOGIN PLAIN ATOKEN ATOKEN2 WSTOKEN WETOKEN XOAUTH2\r\n250-ENHANCEDSTATUSCODES\r\n" +
-        "250-8BITMIME\r\n250-DSN\r\n250 SMTPUTF8\r\n";
-
     private byte[] _bytes = [];
     private int _replies;
     private MailKitReplyReader _mailKit = null!;
@@ -28,7 +23,7 @@ public class ReplyReadingBenchmarks
         (string text, _replies) = Input switch
         {
             "one line" => ("250 2.1.0 Ok\r\n", 1),
-            "iCloud EHLO" => (ICloudEhlo, 1),
+            "iCloud EHLO" => (ReplyTexts.ICloudEhlo, 1),
             "30-line EHLO" => ("250-mx.example.com Hello client [192.0.2.1]\r\n" + string.Concat(Enumerable.Range(1, 28).Select(i => $"250-X-EXTENSION-{i} PARAMETER-{i} VALUE\r\n")) + "250 SMTPUTF8\r\n", 1),
             _ => (string.Concat(Enumerable.Range(0, 100).Select(i => i % 4 == 3 ? "550 5.1.1 <user@example.com>: Recipient address rejected\r\n" : "250 2.1.5 Ok\r\n")), 100),
         };

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using SmtpCodec.Client;
+
+namespace SmtpCodec.Benchmarks.EndToEnd;
+
+/// <summary>One measured run: what completed, how long it took, what the process allocated meanwhile.</summary>
+internal sealed record RunResult(int Messages, int Accepted, double Seconds, double? AllocatedBytesPerMessage, bool StoppedEarly, string? Error)
+{
+    public double MessagesPerSecond => Seconds > 0 ? Accepted / Seconds : 0;
+}
+
+/// <summary>A client under test. Each run opens its K connections and warms them up before the clock starts.</summary>
+internal abstract class Contender
+{
+    public abstract string Name { get; }
+
+    public abstract bool CanRunAgainst(BenchServer server);
+
+    public abstract Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options);
+
+    /// <summary>The window's figures from the process-wide allocation counter (precise: it includes every thread).</summary>
+    protected static RunResult Measured(int messages, int accepted, Stopwatch clock, long allocatedBefore, bool stoppedEarly, string? error)
+    {
+        double seconds = clock.Elapsed.TotalSeconds;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        return new RunResult(messages, accepted, seconds, messages > 0 ? (double)allocated / messages : null, stoppedEarly, error);
+    }
+}
+
+/// <summary>SmtpCodec's <see cref="SmtpSender"/> pool, fed through a window of pending sends.</summary>
+internal sealed class SmtpSenderContender(bool chunking) : Contender
+{
+    private const int Window = 1024;
+
+    public override string Name => chunking ? "SmtpSender (BDAT)" : "SmtpSender (DATA)";
+
+    public override bool CanRunAgainst(BenchServer server) => !chunking || server.IsEmbeddedSink;
+
+    public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
+    {
+        byte[] message = BenchMessage.Create(options.Size);
+        var envelope = new SmtpEnvelope(BenchMessage.From, BenchMessage.To);
+        var pending = new ValueTask<SmtpDelivery>[Window];
+        await using var sender = new SmtpSender(new SmtpSenderOptions
+        {
+            Host = BenchServer.Host,
+            Port = server.Port,
+            Connections = connections,
+            MaxAttempts = 1,
+            Connection = new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "bench.localhost", UseChunking = chunking },
+        });
+
+        (int warmed, _, string? warmupError) = await SendAsync(sender, envelope, message, pending, Math.Max(options.Warmup, connections), TimeSpan.FromSeconds(options.WarmupSeconds)).ConfigureAwait(false);
+        if (warmupError is not null)
+        {
+            return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError}");
+        }
+
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        (int sent, int accepted, string? error) = await SendAsync(sender, envelope, message, pending, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
+        clock.Stop();
+        RunResult result = Measured(sent, accepted, clock, allocatedBefore, sent < messages, error);
+        return warmed > 0 ? result : result with { Error = "no warm-up message was sent" };
+    }
+
+    /// <summary>Submits up to <paramref name="count"/> messages, at most <see cref="Window"/> pending, until the time is up.</summary>
+    private static async Task<(int Sent, int Accepted, string? Error)> SendAsync(
+        SmtpSender sender, SmtpEnvelope envelope, byte[] message, ValueTask<SmtpDelivery>[] pending, int count, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        int submitted = 0, completed = 0, accepted = 0;
+        string? error = null;
+        while (completed < submitted || (submitted < count && clock.Elapsed < limit))
+        {
+            if (submitted < count && submitted - completed < pending.Length && clock.Elapsed < limit)
+            {
+                // Each pending send is awaited exactly once, in submission order.
+#pragma warning disable CA2012
+                pending[submitted % pending.Length] = sender.SendAsync(envelope, message);
+#pragma warning restore CA2012
+                submitted++;
+                continue;
+            }
+
+            SmtpDelivery delivery = await pending[completed % pending.Length].ConfigureAwait(false);
+            completed++;
+            if (delivery.Accepted)
+            {
+                accepted++;
+            }
+            else
+            {
+                error ??= $"{delivery.Reason}: {delivery.Error ?? delivery.Reply.ToString()}";
+            }
+        }
+
+        return (completed, accepted, error);
+    }
+}
+
+/// <summary>MailKit's <see cref="SmtpClient"/>: K clients in parallel, each reused for its share of the messages.</summary>
+internal sealed class MailKitContender : Contender
+{
+    public override string Name => "MailKit SmtpClient";
+
+    public override bool CanRunAgainst(BenchServer server) => true;
+
+    public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
+    {
+        byte[] bytes = BenchMessage.Create(options.Size);
+        var sender = MailboxAddress.Parse(BenchMessage.From);
+        MailboxAddress[] recipients = [MailboxAddress.Parse(BenchMessage.To)];
+        var clients = new SmtpClient[connections];
+        var copies = new MimeMessage[connections];
+        try
+        {
+            for (int i = 0; i < connections; i++)
+            {
+                // One parsed message per client: MailKit prepares a message while it sends it.
+                copies[i] = await MimeMessage.LoadAsync(new MemoryStream(bytes)).ConfigureAwait(false);
+                clients[i] = new SmtpClient { LocalDomain = "bench.localhost" };
+                await clients[i].ConnectAsync(BenchServer.Host, server.Port, SecureSocketOptions.None).ConfigureAwait(false);
+            }
+
+            int warmupEach = Math.Max(1, options.Warmup / connections);
+            (int warmed, _, string? warmupError) = await SendAllAsync(clients, copies, sender, recipients, warmupEach * connections, TimeSpan.FromSeconds(options.WarmupSeconds)).ConfigureAwait(false);
+            if (warmupError is not null || warmed == 0)
+            {
+                return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError ?? "nothing sent"}");
+            }
+
+            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var clock = Stopwatch.StartNew();
+            (int sent, int accepted, string? error) = await SendAllAsync(clients, copies, sender, recipients, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
+            clock.Stop();
+            return Measured(sent, accepted, clock, allocatedBefore, sent < messages, error);
+        }
+        finally
+        {
+            foreach (SmtpClient? client in clients)
+            {
+                if (client is { IsConnected: true })
+                {
+                    await client.DisconnectAsync(quit: true).ConfigureAwait(false);
+                }
+
+                client?.Dispose();
+            }
+        }
+    }
+
+    private static async Task<(int Sent, int Accepted, string? Error)> SendAllAsync(
+        SmtpClient[] clients, MimeMessage[] messages, MailboxAddress sender, MailboxAddress[] recipients, int count, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var shares = new Task<(int, string?)>[clients.Length];
+        for (int i = 0; i < clients.Length; i++)
+        {
+            int share = (count / clients.Length) + (i < count % clients.Length ? 1 : 0);
+            shares[i] = SendSeriesAsync(clients[i], messages[i], sender, recipients, share, clock, limit);
+        }
+
+        (int, string?)[] done = await Task.WhenAll(shares).ConfigureAwait(false);
+        int sent = done.Sum(d => d.Item1);
+        return (sent, sent, done.Select(d => d.Item2).FirstOrDefault(e => e is not null));
+    }
+
+    private static async Task<(int, string?)> SendSeriesAsync(
+        SmtpClient client, MimeMessage message, MailboxAddress sender, MailboxAddress[] recipients, int count, Stopwatch clock, TimeSpan limit)
+    {
+        int sent = 0;
+        try
+        {
+            while (sent < count && clock.Elapsed < limit)
+            {
+                await client.SendAsync(message, sender, recipients).ConfigureAwait(false);
+                sent++;
+            }
+
+            return (sent, null);
+        }
+        catch (Exception e) when (e is SmtpCommandException or MailKit.Net.Smtp.SmtpProtocolException or IOException)
+        {
+            return (sent, e.Message);
+        }
+    }
+}
+
+/// <summary>Postfix's smtp-source -d as a process: its wall time for the same count, size and connections.</summary>
+internal sealed class SmtpSourceContender(string smtpSource) : Contender
+{
+    public override string Name => "Postfix smtp-source";
+
+    public override bool CanRunAgainst(BenchServer server) => !server.IsEmbeddedSink;
+
+    public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"smtpcodec-e2e-{Environment.ProcessId}.eml");
+        await File.WriteAllBytesAsync(file, BenchMessage.WithLfLineEnds(BenchMessage.Create(options.Size))).ConfigureAwait(false);
+        try
+        {
+            var start = new ProcessStartInfo(smtpSource) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (string argument in new[]
+            {
+                "-d", "-s", connections.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-m", messages.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-M", "bench.localhost", "-f", BenchMessage.From, "-t", BenchMessage.To, "-F", file,
+                $"{BenchServer.Host}:{server.Port}",
+            })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var clock = Stopwatch.StartNew();
+            using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {smtpSource}.");
+            Task<string> errors = process.StandardError.ReadToEndAsync();
+            Task<string> output = process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.RunSeconds * 2));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill();
+                await process.WaitForExitAsync().ConfigureAwait(false);
+                return new RunResult(0, 0, clock.Elapsed.TotalSeconds, null, true, $"smtp-source did not finish within {options.RunSeconds * 2} s and was stopped");
+            }
+
+            clock.Stop();
+            await output.ConfigureAwait(false);
+            string stderr = (await errors.ConfigureAwait(false)).Trim();
+            return process.ExitCode == 0
+                ? new RunResult(messages, messages, clock.Elapsed.TotalSeconds, null, false, null)
+                : new RunResult(0, 0, clock.Elapsed.TotalSeconds, null, false, $"smtp-source exited with {process.ExitCode}: {stderr}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}

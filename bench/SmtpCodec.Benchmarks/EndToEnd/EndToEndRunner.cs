@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace SmtpCodec.Benchmarks.EndToEnd;
+
+/// <summary>The medians of one contender's runs in one scenario.</summary>
+internal sealed record ContenderResult(string Name, double MedianMessagesPerSecond, double? MedianAllocatedBytesPerMessage, IReadOnlyList<RunResult> Runs);
+
+/// <summary>One server, reply delay and connection count, with every contender's result.</summary>
+internal sealed record ScenarioResult(string Target, int ReplyDelayMs, int Connections, int Messages, IReadOnlyList<ContenderResult> Contenders);
+
+/// <summary>What <c>e2e</c> writes with <c>--out</c>, and what <c>report</c> reads.</summary>
+internal sealed record EndToEndReport(string Generated, string Command, string Machine, int Size, int Warmup, int Runs, IReadOnlyList<ScenarioResult> Scenarios);
+
+/// <summary>
+/// <c>e2e</c>: N messages of about 2.2 KB over K connections, SmtpSender against MailKit's SmtpClient (and
+/// Postfix's smtp-source against smtp-sink), every contender timed alike: its connections open and its warm-up
+/// sent before the clock starts, runs alternating between contenders, medians reported.
+/// </summary>
+internal static class EndToEndRunner
+{
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is ["--help"] or ["-h"])
+        {
+            Console.WriteLine(EndToEndOptions.Usage);
+            return 0;
+        }
+
+        EndToEndOptions options;
+        string? smtpSink = null, smtpSource = null;
+        try
+        {
+            options = EndToEndOptions.Parse(args);
+            if (options.Postfix)
+            {
+                smtpSink = FindProgram(options.SmtpSinkPath, "smtp-sink");
+                smtpSource = FindProgram(options.SmtpSourcePath, "smtp-source");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        List<Contender> contenders = [new SmtpSenderContender(chunking: false), new SmtpSenderContender(chunking: true), new MailKitContender()];
+        if (smtpSource is not null)
+        {
+            contenders.Add(new SmtpSourceContender(smtpSource));
+        }
+
+        var scenarios = new List<ScenarioResult>();
+        int failures = 0;
+        foreach (int delay in options.Embedded ? options.ReplyDelaysMs : [])
+        {
+            await using BenchServer server = await BenchServer.StartEmbeddedSinkAsync(delay).ConfigureAwait(false);
+            failures += await RunScenariosAsync(server, contenders, options, scenarios).ConfigureAwait(false);
+        }
+
+        if (smtpSink is not null)
+        {
+            await using BenchServer server = await BenchServer.StartSmtpSinkAsync(smtpSink).ConfigureAwait(false);
+            failures += await RunScenariosAsync(server, contenders, options, scenarios).ConfigureAwait(false);
+        }
+
+        PrintSummary(scenarios);
+        if (options.Output is not null)
+        {
+            var report = new EndToEndReport(
+                DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+                "dotnet run -c Release --project bench/SmtpCodec.Benchmarks -- e2e " + string.Join(' ', args),
+                $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+                options.Size, options.Warmup, options.Runs, scenarios);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
+            await File.WriteAllTextAsync(options.Output, JsonSerializer.Serialize(report, Json) + "\n").ConfigureAwait(false);
+            Console.Error.WriteLine($"wrote {options.Output}");
+        }
+
+        if (failures > 0)
+        {
+            await Console.Error.WriteLineAsync($"{failures} run(s) failed.").ConfigureAwait(false);
+            return 1;
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> RunScenariosAsync(BenchServer server, List<Contender> contenders, EndToEndOptions options, List<ScenarioResult> scenarios)
+    {
+        int failures = 0;
+        foreach (int connections in options.Connections)
+        {
+            int messages = server.ReplyDelayMs == 0 ? options.Messages : options.DelayedMessagesPerConnection * connections;
+            Contender[] here = contenders.Where(c => c.CanRunAgainst(server)).ToArray();
+            var runs = here.ToDictionary(c => c, _ => new List<RunResult>());
+            Console.Error.WriteLine($"{server.Name}, reply delay {server.ReplyDelayMs} ms, {connections} connection(s), {messages} messages per run:");
+
+            // Alternating: every contender's first run, then every contender's second run, and so on.
+            for (int run = 1; run <= options.Runs; run++)
+            {
+                foreach (Contender contender in here)
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    RunResult result = await contender.RunAsync(server, connections, messages, options).ConfigureAwait(false);
+                    runs[contender].Add(result);
+                    string allocated = result.AllocatedBytesPerMessage is double bytes ? $", {bytes:N0} B/message" : "";
+                    string note = result.Error is not null ? $"  FAILED: {result.Error}" : result.StoppedEarly ? "  (stopped at the time limit)" : "";
+                    Console.Error.WriteLine($"  run {run} {contender.Name,-20} {result.Accepted,7} in {result.Seconds,7:F2} s = {result.MessagesPerSecond,9:N0} msg/s{allocated}{note}");
+                    if (result.Error is not null || result.Accepted == 0)
+                    {
+                        failures++;
+                    }
+                }
+            }
+
+            scenarios.Add(new ScenarioResult(server.Name, server.ReplyDelayMs, connections, messages, here.Select(c => new ContenderResult(
+                c.Name,
+                Median(runs[c].Select(r => r.MessagesPerSecond)),
+                runs[c].All(r => r.AllocatedBytesPerMessage is not null) ? Median(runs[c].Select(r => r.AllocatedBytesPerMessage!.Value)) : null,
+                runs[c])).ToArray()));
+        }
+
+        return failures;
+    }
+
+    private static void PrintSummary(List<ScenarioResult> scenarios)
+    {
+        Console.WriteLine("| server | reply delay | K | contender | messages/s (median) | allocated per message |");
+        Console.WriteLine("| --- | ---: | ---: | --- | ---: | ---: |");
+        foreach (ScenarioResult scenario in scenarios)
+        {
+            foreach (ContenderResult contender in scenario.Contenders)
+            {
+                string allocated = contender.MedianAllocatedBytesPerMessage is double bytes ? $"{bytes:N0} B" : "n/a";
+                Console.WriteLine($"| {scenario.Target} | {scenario.ReplyDelayMs} ms | {scenario.Connections} | {contender.Name} | {contender.MedianMessagesPerSecond:N0} | {allocated} |");
+            }
+        }
+    }
+
+    internal static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return 0;
+        }
+
+        int middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static string FindProgram(string? given, string name)
+    {
+        if (given is not null)
+        {
+            return File.Exists(given) ? given : throw new ArgumentException($"{given} does not exist.");
+        }
+
+        IEnumerable<string> directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Append("/usr/lib/postfix");
+        return directories.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
+            ?? throw new ArgumentException($"Postfix's {name} was not found (install the postfix package, e.g. with bench/run.sh, or pass --targets embedded).");
+    }
+}
