@@ -34,25 +34,8 @@ install_postfix() {
   if [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-source ]; then
     return
   fi
-
   # The interop peers' installer is the one place that installs Postfix (with no system MTA started).
-  if [ -f tests/interop/install-peers.sh ]; then
-    bash tests/interop/install-peers.sh
-    return
-  fi
-
-  [ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: Postfix is missing and installing it needs root" >&2; exit 1; }
-  echo "bench/run.sh: installing postfix (for smtp-sink and smtp-source); no service is started"
-  made_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postfix
-  if [ "$made_policy" -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  bash tests/interop/install-peers.sh
 }
 
 dotnet build "$project" -c Release -warnaserror -v quiet -nologo
