@@ -35,6 +35,7 @@ public sealed class ScramSha256SaslClient : SaslClient
     private static ReadOnlySpan<byte> Gs2Header => "n,,"u8;
 
     private readonly byte[] _password;
+    private bool _failed;
     private readonly byte[] _clientFirstBare;
     private readonly string _clientNonce;
     private readonly int _minimumIterationCount;
@@ -113,12 +114,21 @@ public sealed class ScramSha256SaslClient : SaslClient
     {
         failure = SmtpCodecError.None;
         bytesWritten = 0;
+        if (_failed)
+        {
+            // A refused challenge ends the exchange: the password is already cleared, so nothing may be computed from it.
+            failure = SmtpCodecError.InvalidServerChallenge;
+            return OperationStatus.InvalidData;
+        }
+
         switch (Step)
         {
             case 0:
                 return WriteClientFirst(challenge, response, out bytesWritten, out failure);
             case 1:
-                return WriteClientFinal(challenge, response, out bytesWritten, out failure);
+                OperationStatus status = WriteClientFinal(challenge, response, out bytesWritten, out failure);
+                _failed = status == OperationStatus.InvalidData;
+                return status;
             case 2:
                 failure = VerifyServerFinal(challenge);
                 if (failure != SmtpCodecError.None)

@@ -25,6 +25,18 @@ public sealed class ScramSha256SaslClientTests
     }
 
     [Fact]
+    public void AfterARefusedServerFirstTheExchangeStaysOverAndComputesNothingFromTheClearedPassword()
+    {
+        ScramSha256SaslClient client = Rfc7677Client();
+        SaslExchange.InitialResponse(client);
+        Assert.Equal(SmtpCodecError.InvalidServerChallenge, SaslExchange.Refusal(client, "r=someoneElsesNonce,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"));
+
+        // A caller that ignores the refusal and tries the genuine server-first gets a refusal, not a proof from zeros.
+        Assert.Equal(SmtpCodecError.InvalidServerChallenge, SaslExchange.Refusal(client, ServerFirst));
+        Assert.False(client.IsComplete);
+    }
+
+    [Fact]
     public void AServerThatDoesNotKnowThePasswordIsCaught()
     {
         ScramSha256SaslClient client = Rfc7677Client();
