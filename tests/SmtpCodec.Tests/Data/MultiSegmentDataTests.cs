@@ -16,7 +16,7 @@ public sealed class MultiSegmentDataTests
             var stuffer = new DotStuffer();
             var writer = new ArrayBufferWriter<byte>();
 
-            Assert.Equal(OperationStatus.Done, stuffer.Stuff(ChunkedSequence.Create(DataFixtures.Split(input, sizes)), writer, isFinalBlock: true));
+            Assert.Equal(OperationStatus.Done, stuffer.Stuff(Segments.Of(DataFixtures.Split(input, sizes)), writer, isFinalBlock: true));
             Assert.Equal(DataFixtures.StuffWhole(input), writer.WrittenSpan.ToArray());
         }, iter: 1000);
     }
@@ -28,7 +28,7 @@ public sealed class MultiSegmentDataTests
         {
             byte[] stuffed = DataFixtures.ReferenceStuff(input);
             byte[] stream = [.. stuffed, .. after];
-            ReadOnlySequence<byte> sequence = ChunkedSequence.Create(DataFixtures.Split(stream, sizes));
+            ReadOnlySequence<byte> sequence = Segments.Of(DataFixtures.Split(stream, sizes));
             var unstuffer = new DotUnstuffer();
             var destination = new byte[stream.Length];
 
@@ -45,7 +45,7 @@ public sealed class MultiSegmentDataTests
     [Fact]
     public void AMultiSegmentSequenceWithoutTerminatorIsMissingItInTheFinalBlock()
     {
-        ReadOnlySequence<byte> sequence = ChunkedSequence.Create(["ab\r"u8.ToArray(), "\n.\r"u8.ToArray()]);
+        ReadOnlySequence<byte> sequence = Segments.Of("ab\r"u8.ToArray(), "\n.\r"u8.ToArray());
         var unstuffer = new DotUnstuffer();
 
         Assert.Equal(OperationStatus.InvalidData, unstuffer.Unstuff(sequence, new byte[8], out _, out _, isFinalBlock: true));

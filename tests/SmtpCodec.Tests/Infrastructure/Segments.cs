@@ -5,21 +5,19 @@ namespace SmtpCodec.Tests.Infrastructure;
 /// <summary>Builds multi-segment <see cref="ReadOnlySequence{T}"/> values for split-every-way tests.</summary>
 internal static class Segments
 {
-    public static ReadOnlySequence<byte> Of(params byte[][] parts)
+    public static ReadOnlySequence<byte> Of(params byte[][] parts) => Of(parts.Select(p => (ReadOnlyMemory<byte>)p));
+
+    /// <summary>One segment per chunk, in order, as a pipe hands data over.</summary>
+    public static ReadOnlySequence<byte> Of(IEnumerable<ReadOnlyMemory<byte>> chunks)
     {
-        if (parts.Length == 0)
+        Segment? first = null;
+        Segment? last = null;
+        foreach (ReadOnlyMemory<byte> chunk in chunks)
         {
-            return ReadOnlySequence<byte>.Empty;
+            last = last is null ? first = new Segment(chunk, 0) : last.Append(chunk);
         }
 
-        var first = new Segment(parts[0], 0);
-        Segment last = first;
-        for (int i = 1; i < parts.Length; i++)
-        {
-            last = last.Append(parts[i]);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+        return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
     }
 
     public static ReadOnlySequence<byte> SplitAt(byte[] input, int offset) => Of(input[..offset], input[offset..]);
