@@ -40,12 +40,16 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
     /// <summary>When a retry may start (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long RetryAt { get; set; }
 
+    /// <summary>Its transaction on the pool's streamed path while the connection owes it replies; null otherwise.</summary>
+    public SmtpTransaction? Transaction { get; set; }
+
     public void Prepare(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         Envelope = envelope;
         Message = message;
         Attempts = 0;
         RetryAt = 0;
+        Transaction = null;
         _state = Waiting;
         _holders = 2;
         if (cancellationToken.CanBeCanceled)
@@ -94,6 +98,7 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
             _core.Reset();
             Envelope = null!;
             Message = default;
+            Transaction = null;
             _registration = default;
             _owner.Return(this);
         }

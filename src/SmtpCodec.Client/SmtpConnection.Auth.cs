@@ -47,7 +47,7 @@ public sealed partial class SmtpConnection
             while (true)
             {
                 SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.Auth, cancellationToken).ConfigureAwait(false);
-                if (reply.Code == 235)
+                if (reply.Is(SmtpReplyCode.AuthenticationSucceeded))
                 {
                     if (mechanism == SaslMechanism.ScramSha256 && !sasl.IsComplete)
                     {
@@ -61,9 +61,9 @@ public sealed partial class SmtpConnection
                     return;
                 }
 
-                if (reply.Code != 334)
+                if (!reply.Is(SmtpReplyCode.AuthenticationChallenge))
                 {
-                    throw await FailAsync(SmtpPhase.Auth, reply, $"AUTH {SaslMechanismNames.GetName(mechanism)}").ConfigureAwait(false);
+                    throw new SmtpReplyException(SmtpPhase.Auth, reply, $"AUTH {SaslMechanismNames.GetName(mechanism)}");
                 }
 
                 int responseLength;

@@ -126,10 +126,11 @@ public sealed partial class SmtpConnection
                 ReadResult read = await _input.ReadAsync(token).ConfigureAwait(false);
                 if (TryTakeReply(read, phase, readCapabilities, out SmtpResponse response))
                 {
-                    if (response.Code == 421)
+                    if (response.IsClosing)
                     {
-                        // RFC 5321 section 3.8: the server is closing the channel; so do we.
-                        _broken = true;
+                        // RFC 5321 section 3.8: the server is closing the channel, wherever it says so; so do we.
+                        // This is the one place a 421 is handled: every path sees it as this exception.
+                        throw Broken(new SmtpReplyException(phase, response, DescribePhase(phase)));
                     }
 
                     return response;
@@ -191,7 +192,7 @@ public sealed partial class SmtpConnection
                     NoteReply(reply);
                 }
 
-                if (readCapabilities && reply.Code == 250)
+                if (readCapabilities && reply.Code == (int)SmtpReplyCode.Completed)
                 {
                     SmtpCodecError error = _capabilities.Read(reply);
                     if (error != SmtpCodecError.None)
@@ -227,22 +228,32 @@ public sealed partial class SmtpConnection
         }
     }
 
-    /// <summary>The exception for a reply that fails an operation; a 421 also closes the connection.</summary>
-    private async ValueTask<SmtpReplyException> FailAsync(SmtpPhase phase, SmtpResponse reply, string what)
+    /// <summary>What a phase attempted, as an exception's message names it.</summary>
+    private static string DescribePhase(SmtpPhase phase) => phase switch
     {
-        if (reply.Code == 421)
-        {
-            await CloseAfterFailureAsync().ConfigureAwait(false);
-        }
-
-        return new SmtpReplyException(phase, reply, what);
-    }
+        SmtpPhase.Connect => "Connecting",
+        SmtpPhase.Greeting => "The greeting",
+        SmtpPhase.Ehlo => "EHLO",
+        SmtpPhase.StartTls => "STARTTLS",
+        SmtpPhase.Auth => "AUTH",
+        SmtpPhase.Mail => "MAIL FROM",
+        SmtpPhase.Rcpt => "RCPT TO",
+        SmtpPhase.Data => "DATA",
+        SmtpPhase.DataBlock or SmtpPhase.EndOfData => "The message",
+        _ => "The session",
+    };
 
     private async ValueTask CloseAfterFailureAsync()
     {
         _broken = true;
         await DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Marks the connection failed without a word to the server: closing it then neither flushes what is still
+    /// buffered (a half-written message) nor says goodbye over TLS.
+    /// </summary>
+    internal void Abort() => _broken = true;
 
     /// <summary>Marks the connection unusable; returns the exception to throw (or rethrows cancellation).</summary>
     private Exception Broken(SmtpException? exception)

@@ -24,13 +24,12 @@ public sealed partial class SmtpConnection
 
         WriteCommand(SmtpPhase.StartTls, static (w, _) => SmtpCommandWriter.WriteStartTls(w), 0);
         SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.StartTls, cancellationToken).ConfigureAwait(false);
-        if (reply.Code != 220)
+        if (!reply.Is(SmtpReplyCode.ServiceReady))
         {
-            if (_options.TlsMode == SmtpTlsMode.StartTlsRequired || reply.Code == 421)
+            if (_options.TlsMode == SmtpTlsMode.StartTlsRequired)
             {
-                SmtpReplyException refused = await FailAsync(SmtpPhase.StartTls, reply, "STARTTLS").ConfigureAwait(false);
                 await CloseAfterFailureAsync().ConfigureAwait(false);
-                throw refused;
+                throw new SmtpReplyException(SmtpPhase.StartTls, reply, "STARTTLS");
             }
 
             return;

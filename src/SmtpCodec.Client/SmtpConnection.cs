@@ -165,7 +165,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         }
 
         Greeting = await ReadReplyAsync(SmtpPhase.Greeting, cancellationToken).ConfigureAwait(false);
-        if (Greeting.Code != 220)
+        if (!Greeting.Is(SmtpReplyCode.ServiceReady))
         {
             // RFC 5321 section 3.1: 554 means "no SMTP service here"; anything but 220 ends the session.
             await CloseAfterFailureAsync().ConfigureAwait(false);
@@ -190,26 +190,30 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         string name = EhloName();
         WriteCommand(SmtpPhase.Ehlo, static (w, n) => SmtpCommandWriter.WriteEhlo(w, n), name);
         SmtpResponse ehlo = await FlushAndReadAsync(SmtpPhase.Ehlo, cancellationToken, readCapabilities: true).ConfigureAwait(false);
-        if (ehlo.Code == 250)
+        if (ehlo.Is(SmtpReplyCode.Completed))
         {
             UsedHelo = false;
+            DecideSessionFeatures();
             return;
         }
 
-        if (ehlo.Code is not (500 or 501 or 502 or 504 or 550))
+        // RFC 5321 section 4.1.4: a server that does not know EHLO says so with one of these; HELO then.
+        if (ehlo.Code is not ((int)SmtpReplyCode.SyntaxError or (int)SmtpReplyCode.SyntaxErrorInParameters or (int)SmtpReplyCode.CommandNotImplemented
+            or (int)SmtpReplyCode.ParameterNotImplemented or (int)SmtpReplyCode.MailboxUnavailable))
         {
-            throw await FailAsync(SmtpPhase.Ehlo, ehlo, "EHLO").ConfigureAwait(false);
+            throw new SmtpReplyException(SmtpPhase.Ehlo, ehlo, "EHLO");
         }
 
         WriteCommand(SmtpPhase.Ehlo, static (w, n) => SmtpCommandWriter.WriteHelo(w, n), name);
         SmtpResponse helo = await FlushAndReadAsync(SmtpPhase.Ehlo, cancellationToken).ConfigureAwait(false);
-        if (helo.Code != 250)
+        if (!helo.Is(SmtpReplyCode.Completed))
         {
-            throw await FailAsync(SmtpPhase.Ehlo, helo, "HELO").ConfigureAwait(false);
+            throw new SmtpReplyException(SmtpPhase.Ehlo, helo, "HELO");
         }
 
         _capabilities.Clear();
         UsedHelo = true;
+        DecideSessionFeatures();
     }
 
     /// <summary>The EHLO name: configured, else the machine's FQDN, else an address literal (RFC 5321 section 4.1.4).</summary>
@@ -259,7 +263,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     {
         WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteNoop(w), 0);
         SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
-        return reply.Code == 250 ? reply : throw await FailAsync(SmtpPhase.Other, reply, "NOOP").ConfigureAwait(false);
+        return reply.Is(SmtpReplyCode.Completed) ? reply : throw new SmtpReplyException(SmtpPhase.Other, reply, "NOOP");
     }
 
     /// <summary>Sends RSET, ending any transaction in progress (RFC 5321 section 4.1.1.5).</summary>
@@ -269,7 +273,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     {
         WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteRset(w), 0);
         SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
-        return reply.Code == 250 ? reply : throw await FailAsync(SmtpPhase.Other, reply, "RSET").ConfigureAwait(false);
+        return reply.Is(SmtpReplyCode.Completed) ? reply : throw new SmtpReplyException(SmtpPhase.Other, reply, "RSET");
     }
 
     /// <summary>Sends QUIT, reads the 221 and closes the connection.</summary>
@@ -286,6 +290,10 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         {
             WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteQuit(w), 0);
             await FlushAndReadAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpReplyException e) when (e.Reply.IsClosing)
+        {
+            // A 421 to QUIT closes the session all the same.
         }
         finally
         {

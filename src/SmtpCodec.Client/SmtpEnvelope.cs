@@ -32,7 +32,7 @@ public sealed class SmtpEnvelope
     public string From { get; }
 
     /// <summary>The forward paths.</summary>
-    public IReadOnlyList<string> Recipients { get; }
+    public IReadOnlyList<string> Recipients { get; private set; }
 
     /// <summary>BODY= to declare; None lets the connection choose (8BITMIME when the content has 8-bit bytes).</summary>
     public BodyType Body { get; init; }
@@ -51,4 +51,23 @@ public sealed class SmtpEnvelope
 
     /// <summary>MT-PRIORITY= from -9 to 9 (RFC 6710); null sends nothing.</summary>
     public int? Priority { get; init; }
+
+    /// <summary>
+    /// The same envelope for other recipients (a further transaction after 452 too-many-recipients). Every
+    /// other field is copied by the runtime, member by member, so a field added later cannot be left behind.
+    /// </summary>
+    /// <param name="recipients">The forward paths of the copy.</param>
+    /// <returns>The copy.</returns>
+    internal SmtpEnvelope WithRecipients(IEnumerable<string> recipients)
+    {
+        string[] list = recipients.ToArray();
+        if (list.Length == 0)
+        {
+            throw new ArgumentException("An envelope needs at least one recipient.", nameof(recipients));
+        }
+
+        var copy = (SmtpEnvelope)MemberwiseClone();
+        copy.Recipients = list;
+        return copy;
+    }
 }

@@ -10,7 +10,7 @@ public sealed class SmtpReplyException : SmtpException
     /// <param name="reply">The reply.</param>
     /// <param name="what">What was attempted, e.g. "MAIL FROM".</param>
     public SmtpReplyException(SmtpPhase phase, SmtpResponse reply, string what)
-        : base(phase, $"{what} failed: the server replied {reply}", isTransient: reply.Code / 100 == 4)
+        : base(phase, $"{what} failed: the server replied {reply}", isTransient: reply.IsTransientFailure)
     {
         Reply = reply;
     }

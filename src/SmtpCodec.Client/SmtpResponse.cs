@@ -1,4 +1,5 @@
 using System.Globalization;
+using SmtpCodec.Protocol;
 using SmtpCodec.Replies;
 
 namespace SmtpCodec.Client;
@@ -29,8 +30,31 @@ public readonly struct SmtpResponse : IEquatable<SmtpResponse>
     /// <summary>The text of the reply, lines joined with LF; empty for a default value (no reply).</summary>
     public string Text => _text ?? "";
 
-    /// <summary>Whether the code is 2xx.</summary>
+    /// <summary>Whether the code is 2xx (positive completion, RFC 5321 section 4.2.1).</summary>
     public bool IsSuccess => Code / 100 == 2;
+
+    /// <summary>Whether the code is 3xx (positive intermediate: 354 to DATA, 334 to AUTH).</summary>
+    public bool IsIntermediate => Code / 100 == 3;
+
+    /// <summary>Whether the code is 4xx (transient negative: trying again later may succeed).</summary>
+    public bool IsTransientFailure => Code / 100 == 4;
+
+    /// <summary>Whether the code is 5xx (permanent negative).</summary>
+    public bool IsPermanentFailure => Code / 100 == 5;
+
+    /// <summary>Whether the server is closing the session (421, RFC 5321 section 3.8): nothing after it is answered.</summary>
+    public bool IsClosing => Code == (int)SmtpReplyCode.ServiceNotAvailable;
+
+    /// <summary>Whether this is a reply at all (a default value is none).</summary>
+    public bool IsNone => Code == 0;
+
+    /// <summary>Whether the code is the given one.</summary>
+    /// <param name="code">A code of the generated vocabulary.</param>
+    /// <returns>True when they are the same number.</returns>
+    public bool Is(SmtpReplyCode code) => Code == (int)code;
+
+    /// <summary>Whether a RCPT was accepted: 250, or 251 (the server will forward).</summary>
+    public bool IsRecipientAccepted => Code is (int)SmtpReplyCode.Completed or (int)SmtpReplyCode.UserNotLocalWillForward;
 
     /// <summary>The reply as the server sent its first line, e.g. <c>250 2.1.0 Ok</c>.</summary>
     /// <returns>The code and the text.</returns>

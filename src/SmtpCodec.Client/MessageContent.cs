@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+
+namespace SmtpCodec.Client;
+
+/// <summary>
+/// A message's content wherever it lives: memory (one or more buffers), a stream or a pipe. The DATA and BDAT
+/// writers read every kind through <see cref="ContentReader"/>, so each end-of-data rule is written once.
+/// </summary>
+internal readonly struct MessageContent
+{
+    private readonly ReadOnlySequence<byte> _sequence;
+    private readonly Stream? _stream;
+    private readonly PipeReader? _pipe;
+    private readonly long _streamStart;
+
+    public MessageContent(ReadOnlySequence<byte> sequence)
+    {
+        _sequence = sequence;
+        _streamStart = -1;
+        Length = sequence.Length;
+        HasEightBitBytes = ScanForEightBit(sequence);
+    }
+
+    public MessageContent(ReadOnlyMemory<byte> memory)
+        : this(new ReadOnlySequence<byte>(memory))
+    {
+    }
+
+    public MessageContent(Stream stream)
+    {
+        _stream = stream;
+        _streamStart = stream.CanSeek ? stream.Position : -1;
+        Length = stream.CanSeek ? stream.Length - stream.Position : -1;
+    }
+
+    public MessageContent(PipeReader pipe)
+    {
+        _pipe = pipe;
+        _streamStart = -1;
+        Length = -1;
+    }
+
+    /// <summary>The size in bytes, or -1 when unknown.</summary>
+    public long Length { get; }
+
+    /// <summary>Whether the content has bytes above 0x7F (never known for a stream or pipe: declare BODY instead).</summary>
+    public bool HasEightBitBytes { get; }
+
+    /// <summary>Whether it can be read again for a further transaction (memory, or a seekable stream).</summary>
+    public bool CanRepeat => _pipe is null && (_stream is null || _streamStart >= 0);
+
+    internal ReadOnlySequence<byte> Sequence => _sequence;
+
+    internal Stream? Stream => _stream;
+
+    internal PipeReader? Pipe => _pipe;
+
+    internal long StreamStart => _streamStart;
+
+    private static bool ScanForEightBit(ReadOnlySequence<byte> sequence)
+    {
+        foreach (ReadOnlyMemory<byte> segment in sequence)
+        {
+            if (segment.Span.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A block of content and whether nothing follows it.</summary>
+/// <param name="Data">The bytes; empty only at the end.</param>
+/// <param name="IsLast">Whether it ends the content.</param>
+internal readonly record struct ContentBlock(ReadOnlySequence<byte> Data, bool IsLast);
+
+/// <summary>
+/// Reads a <see cref="MessageContent"/> a block at a time, knowing which block is the last (BDAT LAST needs
+/// it). One per connection, reused: memory is sliced with no copy and no allocation, a stream is read one
+/// block ahead into pooled buffers, a pipe is read as it fills.
+/// </summary>
+internal sealed class ContentReader
+{
+    private MessageContent _content;
+    private ReadOnlySequence<byte> _rest;
+    private byte[]? _current;
+    private byte[]? _ahead;
+    private int _aheadLength = -1;
+    private SequencePosition? _pipeConsumed;
+    private bool _pipeEnded;
+
+    /// <summary>Starts reading from the content's beginning (a seekable stream goes back to where it started).</summary>
+    public void Start(in MessageContent content)
+    {
+        _content = content;
+        _rest = content.Sequence;
+        _aheadLength = -1;
+        _pipeConsumed = null;
+        _pipeEnded = false;
+        if (content.Stream is { } stream && content.StreamStart >= 0)
+        {
+            stream.Position = content.StreamStart;
+        }
+    }
+
+    /// <summary>The next block of at most <paramref name="max"/> bytes; the previous block must be done with.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ContentBlock> ReadAsync(int max, CancellationToken cancellationToken)
+    {
+        if (_content.Pipe is { } pipe)
+        {
+            return await ReadPipeAsync(pipe, max, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_content.Stream is { } stream)
+        {
+            return await ReadStreamAsync(stream, max, cancellationToken).ConfigureAwait(false);
+        }
+
+        ReadOnlySequence<byte> block = _rest.Slice(0, Math.Min(_rest.Length, max));
+        _rest = _rest.Slice(block.Length);
+        return new ContentBlock(block, _rest.IsEmpty);
+    }
+
+    /// <summary>Lets go of what was read: a pipe is advanced past it, pooled buffers are returned.</summary>
+    public void Finish()
+    {
+        if (_content.Pipe is { } pipe && _pipeConsumed is { } consumed)
+        {
+            pipe.AdvanceTo(consumed);
+        }
+
+        _pipeConsumed = null;
+        ReturnBuffer(ref _current);
+        ReturnBuffer(ref _ahead);
+        _content = default;
+        _rest = default;
+    }
+
+    private async ValueTask<ContentBlock> ReadStreamAsync(Stream stream, int max, CancellationToken cancellationToken)
+    {
+        if (_current is null || _current.Length < max)
+        {
+            ReturnBuffer(ref _current);
+            ReturnBuffer(ref _ahead);
+            _current = ArrayPool<byte>.Shared.Rent(max);
+            _ahead = ArrayPool<byte>.Shared.Rent(max);
+            _aheadLength = -1;
+        }
+
+        int length;
+        if (_aheadLength >= 0)
+        {
+            (_current, _ahead) = (_ahead, _current);
+            length = _aheadLength;
+        }
+        else
+        {
+            length = await stream.ReadAtLeastAsync(_current.AsMemory(0, max), max, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        // One block ahead: a block is the last when the stream has nothing after it.
+        _aheadLength = length < max ? 0 : await stream.ReadAtLeastAsync(_ahead!.AsMemory(0, max), max, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        return new ContentBlock(new ReadOnlySequence<byte>(_current!, 0, length), _aheadLength == 0);
+    }
+
+    private async ValueTask<ContentBlock> ReadPipeAsync(PipeReader pipe, int max, CancellationToken cancellationToken)
+    {
+        if (_pipeConsumed is { } consumed)
+        {
+            pipe.AdvanceTo(consumed);
+            _pipeConsumed = null;
+        }
+
+        if (_pipeEnded)
+        {
+            return new ContentBlock(default, IsLast: true);
+        }
+
+        while (true)
+        {
+            ReadResult read = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = read.Buffer;
+            bool completed = read.IsCompleted || read.IsCanceled;
+            if (buffer.Length >= max || completed)
+            {
+                // A block is the last only when the writer has completed and nothing follows it; a block of exactly
+                // max bytes is taken at once (waiting for more could wait on a writer paused by a full pipe).
+                ReadOnlySequence<byte> block = buffer.Slice(0, Math.Min(buffer.Length, max));
+                _pipeConsumed = block.End;
+                _pipeEnded = completed && block.Length == buffer.Length;
+                return new ContentBlock(block, _pipeEnded);
+            }
+
+            pipe.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static void ReturnBuffer(ref byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = null;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using SmtpCodec.Commands;
+using SmtpCodec.Data;
+
+namespace SmtpCodec.Client;
+
+/// <summary>
+/// The content writers: one for DATA (dot-stuffed, then the terminator) and one for BDAT (chunks, the last
+/// one LAST), each reading any <see cref="MessageContent"/> through the connection's <see cref="ContentReader"/>.
+/// Writing the last piece marks the transaction <see cref="TransactionProgress.EndOfDataWritten"/>: from
+/// then on the server may hold the message.
+/// </summary>
+public sealed partial class SmtpConnection
+{
+    // Content goes into the pipe a block at a time, each flushed under the data-block timeout.
+    private const int ContentBlockSize = 32 * 1024;
+
+    // BDAT chunk size for a connection's own sends, and how many chunks may await their replies at once.
+    private const int ChunkSize = 64 * 1024;
+    private const int MaxChunksInFlight = 8;
+
+    private readonly ContentReader _contentReader = new();
+
+    /// <summary>
+    /// DATA content after the 354: stuffed a block at a time, each block but the last flushed, then the
+    /// terminator (not flushed: the pool puts the next message's commands behind it).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal async ValueTask WriteDataContentAsync(SmtpTransaction transaction, MessageContent content, CancellationToken cancellationToken)
+    {
+        EnsureUsable(SmtpPhase.DataBlock);
+        ContentReader reader = _contentReader;
+        reader.Start(content);
+        try
+        {
+            var stuffer = new DotStuffer(rejectLongLines: false);
+            while (true)
+            {
+                ContentBlock block = await reader.ReadAsync(ContentBlockSize, cancellationToken).ConfigureAwait(false);
+                foreach (ReadOnlyMemory<byte> segment in block.Data)
+                {
+                    StuffBlock(ref stuffer, segment.Span, isFinalBlock: false);
+                }
+
+                if (block.IsLast)
+                {
+                    break;
+                }
+
+                await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+            }
+
+            transaction.ContentWritten(last: true);
+            StuffBlock(ref stuffer, [], isFinalBlock: true);
+        }
+        finally
+        {
+            reader.Finish();
+        }
+    }
+
+    /// <summary>
+    /// BDAT content (RFC 3030). For the connection's own sends (<paramref name="streamed"/> false) in chunks of
+    /// <see cref="ChunkSize"/>, each flushed, with up to <see cref="MaxChunksInFlight"/> replies outstanding when
+    /// pipelining (else each waits for its reply). For the pool (<paramref name="streamed"/> true) the whole
+    /// message as one BDAT LAST chunk, not flushed, its reply left to the pool's window.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal async ValueTask WriteChunksAsync(SmtpTransaction transaction, MessageContent content, bool streamed, CancellationToken cancellationToken)
+    {
+        EnsureUsable(SmtpPhase.DataBlock);
+        int chunkSize = streamed ? (int)Math.Max(content.Length, 1) : ChunkSize;
+        int allowed = streamed ? int.MaxValue : _pipelining ? MaxChunksInFlight : 0;
+        ContentReader reader = _contentReader;
+        reader.Start(content);
+        try
+        {
+            var writer = new BdatChunkWriter(normalizeLineBreaks: !transaction.IsBinary);
+            ContentBlock block;
+            do
+            {
+                block = await reader.ReadAsync(chunkSize, cancellationToken).ConfigureAwait(false);
+                ReadOnlySequence<byte> data = block.Data;
+                WriteChunk(transaction, ref writer, data.IsSingleSegment ? data.FirstSpan : data.ToArray(), block.IsLast);
+                if (!streamed)
+                {
+                    await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+                    if (transaction.EndOfDataOwed > allowed)
+                    {
+                        await ReadRepliesAsync(transaction, cancellationToken, leaveEndOfData: allowed).ConfigureAwait(false);
+                    }
+                }
+            }
+            while (!block.IsLast);
+        }
+        finally
+        {
+            reader.Finish();
+        }
+    }
+
+    private void WriteChunk(SmtpTransaction transaction, ref BdatChunkWriter writer, ReadOnlySpan<byte> chunk, bool last)
+    {
+        // Counted before the bytes go: from here on a failure must assume the server may have the message.
+        transaction.ContentWritten(last);
+        writer.WriteChunk(chunk, _tap is null ? _output : _tap.Attach(_output), last).ThrowIfFailed();
+        if (_tap is not null)
+        {
+            Note(SmtpTranscriptDirection.Client, _tap.TakeFirstLine() + $" <{chunk.Length.ToString(CultureInfo.InvariantCulture)} bytes>");
+        }
+    }
+
+    private void StuffBlock(ref DotStuffer stuffer, ReadOnlySpan<byte> block, bool isFinalBlock)
+    {
+        stuffer.Stuff(block, _tap is null ? _output : _tap.Attach(_output, keepPartialLine: true), isFinalBlock);
+        if (_tap is not null)
+        {
+            foreach (string line in _tap.TakeLines())
+            {
+                Note(SmtpTranscriptDirection.Client, line);
+            }
+        }
+    }
+}

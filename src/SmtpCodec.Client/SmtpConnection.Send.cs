@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using SmtpCodec.Protocol;
+
+namespace SmtpCodec.Client;
+
+/// <summary>Sending a message: one or more transactions until every recipient is settled.</summary>
+public sealed partial class SmtpConnection
+{
+    /// <summary>Most recipients a message may have to take the pool's streamed path (larger ones take the general path).</summary>
+    internal const int MaxStreamedRecipients = MaxPipelinedRecipients;
+
+    /// <summary>Largest message the pool streams whole into one write (larger ones go a block at a time).</summary>
+    internal const int MaxStreamedMessageBytes = 256 * 1024;
+
+    /// <summary>Sends a message held in memory.</summary>
+    /// <param name="envelope">Sender, recipients and parameters.</param>
+    /// <param name="message">The message (headers and body), line breaks in any form: they are sent as CRLF.</param>
+    /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
+    /// <returns>The server's reply and each recipient's.</returns>
+    /// <exception cref="SmtpReplyException">The server refused the sender, every recipient, DATA, or the message.</exception>
+    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
+        SendAsync(envelope, new ReadOnlySequence<byte>(message), cancellationToken);
+
+    /// <summary>Sends a message held in a sequence of buffers.</summary>
+    /// <param name="envelope">Sender, recipients and parameters.</param>
+    /// <param name="message">The message; line breaks in any form are sent as CRLF.</param>
+    /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
+    /// <returns>The server's reply and what became of each recipient.</returns>
+    /// <exception cref="SmtpReplyException">No recipient got the message: the last refusal.</exception>
+    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, ReadOnlySequence<byte> message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
+    }
+
+    /// <summary>Sends a message read from a stream, with bounded memory whatever its size.</summary>
+    /// <param name="envelope">Sender, recipients and parameters; set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit.</param>
+    /// <param name="message">The message, read to its end (again from its start position when the server
+    /// takes the recipients in several transactions, which needs a seekable stream).</param>
+    /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
+    /// <returns>The server's reply and what became of each recipient.</returns>
+    /// <exception cref="SmtpReplyException">No recipient got the message: the last refusal.</exception>
+    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(message);
+        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
+    }
+
+    /// <summary>Sends a message read from a pipe to its completion, with bounded memory whatever its size.</summary>
+    /// <param name="envelope">Sender, recipients and parameters; set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit.</param>
+    /// <param name="message">The message; read until the writer completes. It cannot be read twice, so
+    /// recipients that need a further transaction (RCPTMAX, 452) fail with a clear reason.</param>
+    /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
+    /// <returns>The server's reply and what became of each recipient.</returns>
+    /// <exception cref="SmtpReplyException">No recipient got the message: the last refusal.</exception>
+    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, PipeReader message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(message);
+        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
+    }
+
+    /// <summary>How far the last <c>SendAsync</c> got; after a failure it tells whether sending again is safe.</summary>
+    internal SendProgress LastSendProgress { get; private set; }
+
+    /// <summary>Whether a message fits the pool's streamed path: one transaction, held in memory, not too large.</summary>
+    internal bool CanStreamMessage(SmtpEnvelope envelope, int length)
+    {
+        int recipients = envelope.Recipients.Count;
+        return IsConnected
+            && _pipelining
+            && !TransactionsExhausted
+            && recipients <= MaxStreamedRecipients
+            && recipients <= MailPlanner.RecipientBatchLimit(_capabilities)
+            && length <= MaxStreamedMessageBytes
+            && (envelope.Body != BodyType.BinaryMime || _chunking);
+    }
+
+    /// <summary>
+    /// The pool's streamed path: writes a message's MAIL, RCPTs and (for DATA) DATA as one group, not flushed,
+    /// and queues its transaction; with BDAT the caller then writes the content through
+    /// <see cref="WriteChunksAsync"/>. A message the server cannot take (a bad address, a missing extension)
+    /// throws before a byte of it reaches the pipe.
+    /// </summary>
+    /// <exception cref="ArgumentException">An address or parameter cannot be written.</exception>
+    /// <exception cref="SmtpException">The message needs an extension the server lacks, or exceeds its SIZE.</exception>
+    internal SmtpTransaction WriteStreamedEnvelope(SmtpEnvelope envelope, in MessageContent content)
+    {
+        EnsureUsable(SmtpPhase.Mail);
+        MailPlan plan = MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch: null, content.Length, content.HasEightBitBytes);
+        SmtpTransaction transaction = NewTransaction(plan);
+        try
+        {
+            WriteCommands(transaction, plan, plan.RecipientCount, data: transaction.UsesData);
+        }
+        catch
+        {
+            Release(transaction);
+            throw;
+        }
+
+        _transactionCount++;
+        return transaction;
+    }
+
+    /// <summary>
+    /// One or more transactions until every recipient is settled: LIMITS RCPTMAX caps each one
+    /// (RFC 9422 section 4.2), and recipients refused with 452 (too many recipients, RFC 5321 section
+    /// 4.5.3.1.10) move to a further one as long as the previous one delivered to somebody.
+    /// </summary>
+    private async Task<SmtpSendResult> SendCoreAsync(SmtpEnvelope envelope, MessageContent content, CancellationToken cancellationToken)
+    {
+        using Activity? activity = SmtpTelemetry.ActivitySource.StartActivity("smtp.send", ActivityKind.Client);
+        activity?.SetTag("smtp.recipients", envelope.Recipients.Count);
+        try
+        {
+            SmtpSendResult result = await SendTransactionsAsync(envelope, content, cancellationToken).ConfigureAwait(false);
+            SmtpTelemetry.MessagesDelivered.Add(1);
+            SmtpTelemetry.SendDuration.Record(result.Elapsed.TotalSeconds);
+            int rejected = result.Recipients.Count - result.DeliveredCount;
+            if (rejected > 0)
+            {
+                SmtpTelemetry.RecipientsRejected.Add(rejected);
+            }
+
+            activity?.SetTag("smtp.reply", result.Reply.Code);
+            return result;
+        }
+        catch (Exception e)
+        {
+            SmtpTelemetry.MessagesFailed.Add(1);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private async Task<SmtpSendResult> SendTransactionsAsync(SmtpEnvelope envelope, MessageContent content, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        LastSendProgress = SendProgress.None;
+        var results = new SmtpRecipientResult[envelope.Recipients.Count];
+        var pending = new List<int>(results.Length);
+        for (int i = 0; i < results.Length; i++)
+        {
+            pending.Add(i);
+        }
+
+        int batchLimit = MailPlanner.RecipientBatchLimit(_capabilities);
+        if (batchLimit < results.Length)
+        {
+            // Every recipient is checked before the first transaction: one that cannot be written, found only
+            // when its own batch comes, would fail the message after earlier batches delivered it.
+            ValidateCommands(MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch: null, content.Length, content.HasEightBitBytes));
+        }
+
+        SmtpResponse delivered = default;
+        SmtpPhase lastFailurePhase = SmtpPhase.Rcpt;
+        int transactions = 0;
+        while (pending.Count > 0)
+        {
+            if (transactions > 0 && !content.CanRepeat)
+            {
+                throw new SmtpException(SmtpPhase.Mail, $"{pending.Count} recipient(s) need a further transaction (RCPTMAX or 452) and the message cannot be read again from a pipe or an unseekable stream: pass a seekable stream or the message in memory.", isTransient: false);
+            }
+
+            if (TransactionsExhausted)
+            {
+                throw new SmtpException(SmtpPhase.Mail, $"The server allows {_capabilities.MailMax} transactions per connection (LIMITS MAILMAX) and they are used: send the rest on a new connection.", isTransient: true);
+            }
+
+            int[] batch = new int[Math.Min(pending.Count, batchLimit)];
+            pending.CopyTo(0, batch, 0, batch.Length);
+            pending.RemoveRange(0, batch.Length);
+            MailPlan plan = MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch, content.Length, content.HasEightBitBytes);
+            SmtpTransaction transaction = await RunTransactionAsync(plan, content, cancellationToken).ConfigureAwait(false);
+            transactions++;
+            List<int>? deferred = null;
+            for (int i = 0; i < batch.Length; i++)
+            {
+                if (transaction.IsDeferred(i))
+                {
+                    (deferred ??= []).Add(batch[i]);
+                    continue;
+                }
+
+                results[batch[i]] = transaction.ResultFor(i, envelope.Recipients[batch[i]]);
+            }
+
+            if (deferred is not null)
+            {
+                pending.InsertRange(0, deferred);
+            }
+
+            if (transaction.Delivered)
+            {
+                delivered = transaction.Final;
+            }
+            else
+            {
+                lastFailurePhase = transaction.FailurePhase;
+            }
+
+            Release(transaction);
+        }
+
+        if (delivered.IsNone)
+        {
+            SmtpResponse last = results.Last(r => !r.Delivered).Reply;
+            throw new SmtpReplyException(lastFailurePhase, last, results.Length == 1 ? "Sending the message" : "Sending the message to every recipient");
+        }
+
+        return new SmtpSendResult(delivered, results, transactions, Stopwatch.GetElapsedTime(start));
+    }
+
+    /// <summary>One transaction of a send: its commands, its content when it is open, its end; refused ones are reset.</summary>
+    private async ValueTask<SmtpTransaction> RunTransactionAsync(MailPlan plan, MessageContent content, CancellationToken cancellationToken)
+    {
+        SmtpTransaction transaction = await OpenTransactionAsync(plan, cancellationToken).ConfigureAwait(false);
+        _transactionCount++;
+        try
+        {
+            if (transaction.IsOpen)
+            {
+                if (transaction.UsesData)
+                {
+                    await WriteDataContentAsync(transaction, content, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteChunksAsync(transaction, content, streamed: false, cancellationToken).ConfigureAwait(false);
+                }
+
+                await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+                await ReadRepliesAsync(transaction, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (transaction.Delivered)
+            {
+                LastSendProgress = SendProgress.Delivered;
+            }
+            else
+            {
+                await AbandonAsync(transaction, cancellationToken).ConfigureAwait(false);
+            }
+
+            return transaction;
+        }
+        catch
+        {
+            if (LastSendProgress != SendProgress.Delivered)
+            {
+                LastSendProgress = DeliveryPolicy.ProgressOf(transaction);
+            }
+
+            Release(transaction);
+            throw;
+        }
+    }
+}

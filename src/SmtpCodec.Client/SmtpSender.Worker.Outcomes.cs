@@ -1,0 +1,204 @@
+using System.Diagnostics;
+
+namespace SmtpCodec.Client;
+
+/// <summary>What becomes of each message: the general path, and every verdict carried out.</summary>
+public sealed partial class SmtpSender
+{
+    private sealed partial class Worker
+    {
+        private List<FollowUp>? _followUps;
+
+        /// <summary>The general path: one message through <see cref="SmtpConnection.SendAsync(SmtpEnvelope, ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
+        private async Task SendOneAsync(SmtpConnection connection, DeliveryOperation operation)
+        {
+            operation.Attempts++;
+            _sentOnConnection++;
+            try
+            {
+                SmtpSendResult result = await connection.SendAsync(operation.Envelope, operation.Message).ConfigureAwait(false);
+                Finish(operation, new SmtpDelivery(SmtpFailureReason.None, result.Reply, operation.Attempts, null)
+                {
+                    RefusedRecipients = result.DeliveredCount == result.Recipients.Count ? null : [.. result.Recipients.Where(r => !r.Delivered)],
+                });
+            }
+            catch (Exception caught)
+            {
+                if (!connection.IsConnected || caught is not (SmtpException or ArgumentException))
+                {
+                    await CloseAsync(quit: false).ConfigureAwait(false);
+                }
+
+                Conclude(operation, caught, connection.LastSendProgress, tried: true);
+            }
+        }
+
+        /// <summary>Settles a streamed message whose transaction the server ended with its replies.</summary>
+        private void Settle(SmtpConnection connection, DeliveryOperation operation, bool behindFailure)
+        {
+            SmtpTransaction transaction = operation.Transaction!;
+            operation.Transaction = null;
+            transaction.CountEnded();
+            DeliveryVerdict verdict = DeliveryPolicy.FromReplies(transaction, behindFailure);
+            if (verdict != DeliveryVerdict.Accepted)
+            {
+                SmtpResponse failure = transaction.FirstFailure;
+                SmtpPhase phase = transaction.FailurePhase;
+                connection.Release(transaction);
+                Apply(operation, verdict, failure, $"The server refused the message at {phase}: {failure}");
+                return;
+            }
+
+            SmtpResponse final = transaction.Final;
+            if (transaction.Accepted == transaction.RecipientCount)
+            {
+                connection.Release(transaction);
+                Finish(operation, new SmtpDelivery(SmtpFailureReason.None, final, operation.Attempts, null));
+                return;
+            }
+
+            // Some recipients refused; those deferred by 452 (too many recipients) go in a further transaction
+            // through the general path once the stream is idle (RFC 5321 section 4.5.3.1.10).
+            var refused = new List<SmtpRecipientResult>();
+            List<string>? deferred = null;
+            for (int i = 0; i < transaction.RecipientCount; i++)
+            {
+                string address = operation.Envelope.Recipients[i];
+                if (transaction.IsDeferred(i))
+                {
+                    (deferred ??= []).Add(address);
+                }
+                else if (!transaction.RecipientReply(i).IsRecipientAccepted)
+                {
+                    refused.Add(transaction.ResultFor(i, address));
+                }
+            }
+
+            connection.Release(transaction);
+            if (deferred is null)
+            {
+                Finish(operation, new SmtpDelivery(SmtpFailureReason.None, final, operation.Attempts, null) { RefusedRecipients = refused });
+                return;
+            }
+
+            (_followUps ??= []).Add(new FollowUp(operation, final, refused, deferred));
+        }
+
+        /// <summary>Concludes a streamed message whose connection failed, from how far its transaction got.</summary>
+        private void ConcludeInFlight(DeliveryOperation? operation, Exception exception, bool tried)
+        {
+            if (operation is null)
+            {
+                return;
+            }
+
+            SendProgress progress = DeliveryPolicy.ProgressOf(operation.Transaction);
+            operation.Transaction = null;
+            Conclude(operation, exception, progress, tried);
+        }
+
+        /// <summary>Concludes a message whose send ended with an exception.</summary>
+        private void Conclude(DeliveryOperation operation, Exception exception, SendProgress progress, bool tried)
+        {
+            DeliveryVerdict verdict = DeliveryPolicy.FromException(exception, progress, tried);
+            string error = exception is SmtpException or ArgumentException ? exception.Message : AsSmtpException(exception, SmtpPhase.Other).Message;
+            Apply(operation, verdict, (exception as SmtpReplyException)?.Reply ?? default, error);
+        }
+
+        /// <summary>Carries out a verdict other than Accepted.</summary>
+        private void Apply(DeliveryOperation operation, DeliveryVerdict verdict, SmtpResponse reply, string error)
+        {
+            switch (verdict)
+            {
+                case DeliveryVerdict.Retry:
+                case DeliveryVerdict.RetryNotCounted:
+                    Retry(operation, reply, error, counted: verdict == DeliveryVerdict.Retry);
+                    break;
+                default:
+                    SmtpFailureReason reason = verdict switch
+                    {
+                        DeliveryVerdict.Rejected => SmtpFailureReason.Rejected,
+                        DeliveryVerdict.Invalid => SmtpFailureReason.Invalid,
+                        DeliveryVerdict.OutcomeUnknown => SmtpFailureReason.OutcomeUnknown,
+                        _ => SmtpFailureReason.ConnectionFailed,
+                    };
+                    Finish(operation, new SmtpDelivery(reason, reply, operation.Attempts, error));
+                    break;
+            }
+        }
+
+        /// <summary>Queues a message for another attempt after the retry delay, or ends it when attempts are used up.</summary>
+        private void Retry(DeliveryOperation operation, SmtpResponse reply, string error, bool counted = true)
+        {
+            if (!counted)
+            {
+                operation.Attempts--;
+            }
+
+            if (operation.Attempts >= Options.MaxAttempts)
+            {
+                Finish(operation, new SmtpDelivery(SmtpFailureReason.TransientFailuresExhausted, reply, operation.Attempts, error));
+                return;
+            }
+
+            operation.RetryAt = Stopwatch.GetTimestamp() + (long)(Options.RetryDelay.TotalSeconds * Stopwatch.Frequency);
+            _retries.Enqueue(operation);
+        }
+
+        private void Finish(DeliveryOperation operation, SmtpDelivery delivery)
+        {
+            sender.Count(delivery);
+            operation.Complete(delivery);
+            operation.Release();
+        }
+
+        /// <summary>
+        /// Anything but an <see cref="SmtpException"/> out of a connection (a stream that throws what it should not)
+        /// is treated as a failed connection, so that no message is ever left without an end.
+        /// </summary>
+        private static SmtpException AsSmtpException(Exception caught, SmtpPhase phase) =>
+            caught as SmtpException ?? new SmtpProtocolException(phase, $"The connection failed: {caught.GetType().Name}: {caught.Message}", isTransient: true, caught);
+
+        /// <summary>After a stream: recipients deferred by 452 get their further transactions (general path).</summary>
+        private async Task RunFollowUpsAsync()
+        {
+            if (_followUps is not { Count: > 0 } followUps)
+            {
+                return;
+            }
+
+            FollowUp[] pending = [.. followUps];
+            followUps.Clear();
+            foreach (FollowUp followUp in pending)
+            {
+                DeliveryOperation operation = followUp.Operation;
+                try
+                {
+                    SmtpConnection connection = await EnsureConnectionAsync().ConfigureAwait(false);
+                    SmtpSendResult result = await connection.SendAsync(operation.Envelope.WithRecipients(followUp.Deferred), operation.Message).ConfigureAwait(false);
+                    followUp.Refused.AddRange(result.Recipients.Where(r => !r.Delivered));
+                }
+                catch (Exception e)
+                {
+                    // The message is delivered to the first transaction's recipients: the rest are reported refused.
+                    // Anything but a refusal or a bad address (a stream throwing what it should not) ends the
+                    // connection, never the worker, so that this message and those after it still end.
+                    SmtpResponse reply = (e as SmtpReplyException)?.Reply ?? default;
+                    followUp.Refused.AddRange(followUp.Deferred.Select(r => new SmtpRecipientResult(r, reply, Delivered: false)));
+                    if (_connection is { IsConnected: false } || e is not (SmtpException or ArgumentException))
+                    {
+                        await CloseAsync(quit: false).ConfigureAwait(false);
+                    }
+                }
+
+                Finish(operation, new SmtpDelivery(SmtpFailureReason.None, followUp.Reply, operation.Attempts, null)
+                {
+                    RefusedRecipients = followUp.Refused.Count == 0 ? null : followUp.Refused,
+                });
+            }
+        }
+
+        /// <summary>A message delivered to part of its recipients, the rest deferred by 452 to a further transaction.</summary>
+        private sealed record FollowUp(DeliveryOperation Operation, SmtpResponse Reply, List<SmtpRecipientResult> Refused, List<string> Deferred);
+    }
+}
