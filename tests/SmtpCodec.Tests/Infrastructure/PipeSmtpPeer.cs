@@ -37,6 +37,9 @@ internal sealed class PipeSmtpPeer
     /// <summary>The most messages ended (end of data or BDAT LAST) in one write of the client.</summary>
     public int MostMessagesInOneWrite => Volatile.Read(ref _mostEnds);
 
+    /// <summary>EHLO keywords offered besides PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES, SIZE (and CHUNKING when asked).</summary>
+    public IReadOnlyList<string> ExtraExtensions { get; init; } = [];
+
     /// <summary>When set, every accepted message's content (unstuffed, as received) is kept.</summary>
     public List<byte[]>? Received { get; set; }
 
@@ -218,8 +221,14 @@ internal sealed class PipeSmtpPeer
             if (Ascii.EqualsIgnoreCase(verb, "EHLO"u8))
             {
                 output.Write(peer._chunking
-                    ? "250-peer.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250 SIZE 52428800\r\n"u8
-                    : "250-peer.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 52428800\r\n"u8);
+                    ? "250-peer.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n"u8
+                    : "250-peer.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"u8);
+                foreach (string extension in peer.ExtraExtensions)
+                {
+                    output.Write(Encoding.ASCII.GetBytes($"250-{extension}\r\n"));
+                }
+
+                output.Write("250 SIZE 52428800\r\n"u8);
             }
             else if (Ascii.EqualsIgnoreCase(verb, "MAIL"u8))
             {

@@ -4,11 +4,12 @@ using SmtpCodec.Tests.Infrastructure;
 namespace SmtpCodec.Tests.Client;
 
 /// <summary>
-/// Defects found by reviewing the pool's streamed path, each kept as the test that showed it: the idle NOOP,
-/// failures that escaped a worker, attempts charged to messages that were not at fault, outcomes reported
-/// wrongly after a failure, and a pooled completion corrupted by a stale reference.
+/// The pool's accounting and lifecycle: every message ends exactly once with the right reason and attempt
+/// count (no attempt charged to a message that was not at fault, no outcome "unknown" when the server answered),
+/// failures of any kind end connections and never workers, idle connections keep alive with NOOP, and a
+/// pooled completion is never reused under a stale reference.
 /// </summary>
-public sealed class SmtpSenderReviewTests
+public sealed class SmtpSenderAccountingTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
