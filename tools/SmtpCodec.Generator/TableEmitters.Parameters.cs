@@ -53,6 +53,15 @@ internal static partial class TableEmitters
             item => item.Row.Int("allowance").ToString(CultureInfo.InvariantCulture), "0");
         vocabulary.EmitLookup(code, "string", "GetReference", "The document and section that define the parameter.",
             item => CodeBuilder.Literal(item.Row["reference"]), "\"\"");
+        foreach (string verb in (string[])["MAIL", "RCPT"])
+        {
+            // A writer sizes its scratch of parameters from these counts, so a row added to the table always fits.
+            int count = table.Rows.Count(r => r["command"] == verb);
+            code.Line();
+            code.Summary($"How many parameters of {verb} the table lists: the most one {verb} command can carry, and the size of a writer's scratch for them.");
+            code.Line($"public const int {commandIdentifiers[verb]}ParameterCount = {count.ToString(CultureInfo.InvariantCulture)};");
+        }
+
         code.Close();
 
         foreach (SpecRow row in table.Rows)

@@ -26,7 +26,8 @@ public static partial class SmtpCommandWriter
     public static CommandWriteResult WriteMailFrom(IBufferWriter<byte> destination, ReadOnlySpan<char> reversePath, in MailFromParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        Span<EsmtpParameter> used = stackalloc EsmtpParameter[8];
+        // One slot per MAIL row of the parameter table: every parameter at once fits.
+        Span<EsmtpParameter> used = stackalloc EsmtpParameter[EsmtpParameterNames.MailParameterCount];
         int count = 0;
         if (parameters.Size is not null)
         {
@@ -108,7 +109,7 @@ public static partial class SmtpCommandWriter
     public static CommandWriteResult WriteRcptTo(IBufferWriter<byte> destination, ReadOnlySpan<char> forwardPath, in RcptToParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        Span<EsmtpParameter> used = stackalloc EsmtpParameter[2];
+        Span<EsmtpParameter> used = stackalloc EsmtpParameter[EsmtpParameterNames.RcptParameterCount];
         int count = 0;
         if (parameters.Notify != DsnNotifyFlags.None)
         {

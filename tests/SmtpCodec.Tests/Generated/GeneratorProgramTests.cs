@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using SmtpCodec.Generator;
 using SmtpCodec.Tests.Infrastructure;
 
@@ -102,6 +104,30 @@ public sealed class GeneratorProgramTests : IDisposable
         Assert.Contains($"src/SmtpCodec/Spec/{table}:", error, StringComparison.Ordinal);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_root, SpecGenerator.OutputDirectory)), "nothing is written from a bad table");
+    }
+
+    [Fact]
+    public void AParameterRowAddedToTheTableRaisesItsCommandsGeneratedCount()
+    {
+        Run(check: false);
+        (int mail, int rcpt) = ParameterCounts();
+
+        AddRow("parameters.tsv", "XTEST\tXTest\tMAIL\tSIZE\tnone\t\t\t6\tlength\tRFC 0000 section 0");
+
+        Assert.Equal(0, Run(check: false).Code);
+        Assert.Equal((mail + 1, rcpt), ParameterCounts());
+    }
+
+    private void AddRow(string table, string row) => File.AppendAllText(Path.Combine(_root, SpecGenerator.SpecDirectory, table), row + "\n");
+
+    private string Generated(string name) => File.ReadAllText(Path.Combine(_root, SpecGenerator.OutputDirectory, name));
+
+    private (int Mail, int Rcpt) ParameterCounts()
+    {
+        string text = Generated("EsmtpParameter.Generated.cs");
+        return (Count("MailParameterCount"), Count("RcptParameterCount"));
+
+        int Count(string name) => int.Parse(Regex.Match(text, $@"public const int {name} = (\d+);").Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     private (int Code, string Output, string Error) Run(bool check)
