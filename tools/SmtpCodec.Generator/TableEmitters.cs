@@ -73,7 +73,8 @@ internal static partial class TableEmitters
                 "limits" => "EhloParameterSyntax.Limits",
                 "number" => "EhloParameterSyntax.Number",
                 "words" => "EhloParameterSyntax.Words",
-                string other => throw item.Row.Error($"kind must be none, size, mechanisms, limits, number or words, not '{other}'"),
+                "deliverby" => "EhloParameterSyntax.DeliverBy",
+                string other => throw item.Row.Error($"kind must be none, size, mechanisms, limits, number, words or deliverby, not '{other}'"),
             },
             "EhloParameterSyntax.Words");
         vocabulary.EmitLookup(code, "string", "GetParameterGrammar", "The parameter syntax as the RFC writes it.",

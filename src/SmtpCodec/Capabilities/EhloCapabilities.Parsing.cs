@@ -95,28 +95,33 @@ public sealed partial class EhloCapabilities
         }
 
         Extensions |= EhloKeywords.ToFlag(known);
-        if (parameters.Length == 0 && known != EhloKeyword.Size && known != EhloKeyword.DeliverBy)
-        {
-            return SmtpCodecError.None;
-        }
+        EhloParameterSyntax syntax = ParameterSyntaxOf is null ? EhloKeywords.GetParameterSyntax(known) : ParameterSyntaxOf(known);
+        return ReadParameters(syntax, parameters);
+    }
 
-        ReadOnlySpan<byte> values = Slice(parameters);
+    /// <summary>Reads a known keyword's parameters as its kind in the table says (never by the keyword); an absent optional number leaves its property null.</summary>
+    private SmtpCodecError ReadParameters(EhloParameterSyntax syntax, Segment parameters)
+    {
         SmtpCodecError error = SmtpCodecError.None;
-        switch (EhloKeywords.GetParameterSyntax(known))
+        switch (syntax)
         {
             case EhloParameterSyntax.Size:
-                error = ReadOptionalNumber(values, out ulong? size);
+                error = ReadOptionalNumber(Slice(parameters), out ulong? size);
                 SizeLimit = size;
                 break;
-            case EhloParameterSyntax.Number:
-                error = ReadOptionalNumber(values, out ulong? minimum);
+            case EhloParameterSyntax.DeliverBy:
+                error = ReadOptionalNumber(Slice(parameters), out ulong? minimum);
                 DeliverByMinimum = minimum;
+                break;
+            case EhloParameterSyntax.Number:
+                // No property holds it: the number is checked here and read back through GetParameters.
+                error = ReadOptionalNumber(Slice(parameters), out _);
                 break;
             case EhloParameterSyntax.Mechanisms:
                 error = ReadMechanisms(parameters);
                 break;
             case EhloParameterSyntax.Limits:
-                error = ReadLimits(values);
+                error = ReadLimits(Slice(parameters));
                 break;
         }
 

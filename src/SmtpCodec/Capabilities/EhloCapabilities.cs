@@ -51,6 +51,12 @@ public sealed partial class EhloCapabilities
     /// <summary>After a failed <see cref="Read"/>: the index of the line at fault (0 is the greeting line).</summary>
     public int ErrorLine { get; private set; }
 
+    /// <summary>
+    /// When set, the parameter kind of each known keyword in place of the table's: lets a test give a
+    /// keyword a kind no row has yet. Null (the table) everywhere else.
+    /// </summary>
+    internal Func<EhloKeyword, EhloParameterSyntax>? ParameterSyntaxOf { get; init; }
+
     /// <summary>The domain the server names itself by: the first word of the first line.</summary>
     public ReadOnlySpan<byte> GreetingDomain => Slice(_greetingDomain);
 

@@ -91,6 +91,7 @@ public sealed class GeneratorProgramTests : IDisposable
     [InlineData("ehlo-keywords.tsv", "CHUNKING\tChunking", "chunking\tPipelining", "repeats")]
     [InlineData("enhanced-status-codes.tsv", "X.1.1\t", "X.01.1\t", "leading zeros")]
     [InlineData("parameters.tsv", "\tMAIL\tSIZE\tnumber", "\tMAIL\tNOSUCH\tnumber", "is not in ehlo-keywords.tsv")]
+    [InlineData("ehlo-keywords.tsv", "seconds\tdeliverby\t", "seconds\tdeliver-by\t", "kind must be")]
     public void ABadTableRowFailsNamingFileAndLine(string table, string find, string replace, string expected)
     {
         string path = Path.Combine(_root, SpecGenerator.SpecDirectory, table);
@@ -116,6 +117,17 @@ public sealed class GeneratorProgramTests : IDisposable
 
         Assert.Equal(0, Run(check: false).Code);
         Assert.Equal((mail + 1, rcpt), ParameterCounts());
+    }
+
+    [Fact]
+    public void AKeywordOfKindNumberIsGeneratedAsNumberAndDeliverByKeepsItsOwnKind()
+    {
+        AddRow("ehlo-keywords.tsv", "XNUMBER\tXNumber\t[SP number]\tnumber\tRFC 0000 section 0");
+
+        Assert.Equal(0, Run(check: false).Code);
+        string text = Generated("EhloKeyword.Generated.cs");
+        Assert.Contains("EhloKeyword.XNumber => EhloParameterSyntax.Number,", text, StringComparison.Ordinal);
+        Assert.Contains("EhloKeyword.DeliverBy => EhloParameterSyntax.DeliverBy,", text, StringComparison.Ordinal);
     }
 
     private void AddRow(string table, string row) => File.AppendAllText(Path.Combine(_root, SpecGenerator.SpecDirectory, table), row + "\n");

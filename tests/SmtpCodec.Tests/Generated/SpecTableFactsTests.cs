@@ -48,6 +48,7 @@ public sealed class SpecTableFactsTests
         Assert.Equal(EhloParameterSyntax.Size, EhloKeywords.GetParameterSyntax(EhloKeyword.Size));
         Assert.Equal(EhloParameterSyntax.Mechanisms, EhloKeywords.GetParameterSyntax(EhloKeyword.Auth));
         Assert.Equal(EhloParameterSyntax.Limits, EhloKeywords.GetParameterSyntax(EhloKeyword.Limits));
+        Assert.Equal(EhloParameterSyntax.DeliverBy, EhloKeywords.GetParameterSyntax(EhloKeyword.DeliverBy));
     }
 
     [Fact]
