@@ -565,7 +565,7 @@ public static partial class EhloKeywords
         EhloKeyword.Size => EhloParameterSyntax.Size,
         EhloKeyword.Auth => EhloParameterSyntax.Mechanisms,
         EhloKeyword.MtPriority or EhloKeyword.Burl or EhloKeyword.FutureRelease or EhloKeyword.NoSoliciting => EhloParameterSyntax.Words,
-        EhloKeyword.DeliverBy => EhloParameterSyntax.Number,
+        EhloKeyword.DeliverBy => EhloParameterSyntax.DeliverBy,
         EhloKeyword.Limits => EhloParameterSyntax.Limits,
         _ => EhloParameterSyntax.Words,
     };

@@ -298,6 +298,12 @@ public static partial class EsmtpParameterNames
         EsmtpParameter.Rrvs => "RFC 7293 section 3.1",
         _ => "",
     };
+
+    /// <summary>How many parameters of MAIL the table lists: the most one MAIL command can carry, and the size of a writer's scratch for them.</summary>
+    public const int MailParameterCount = 9;
+
+    /// <summary>How many parameters of RCPT the table lists: the most one RCPT command can carry, and the size of a writer's scratch for them.</summary>
+    public const int RcptParameterCount = 3;
 }
 
 /// <summary>A value of the BODY parameter (RFC 6152 section 2; RFC 3030 section 3).</summary>

@@ -15,9 +15,15 @@ public enum EhloParameterSyntax
     /// <summary><c>name=value</c> pairs (RFC 9422 LIMITS).</summary>
     Limits = 3,
 
-    /// <summary>An optional decimal number (DELIVERBY's minimum by-time).</summary>
+    /// <summary>
+    /// An optional decimal number that no property holds: it is checked, and read back through
+    /// <see cref="Capabilities.EhloCapabilities.GetParameters"/>.
+    /// </summary>
     Number = 4,
 
     /// <summary>Words kept as text.</summary>
     Words = 5,
+
+    /// <summary>DELIVERBY's optional minimum by-time in seconds (RFC 2852 section 4), read into <see cref="Capabilities.EhloCapabilities.DeliverByMinimum"/>.</summary>
+    DeliverBy = 6,
 }

@@ -94,6 +94,37 @@ public sealed class EhloCapabilitiesTests
         Assert.Null(caps.DeliverByMinimum);
     }
 
+    [Theory]
+    [InlineData("250-mx\r\n250-SIZE 1000\r\n250 DELIVERBY 240\r\n", 1000UL, 240UL)]
+    [InlineData("250-mx\r\n250-SIZE 1000\r\n250 DELIVERBY\r\n", 1000UL, null)]
+    [InlineData("250-mx\r\n250-DELIVERBY 60\r\n250 SIZE\r\n", null, 60UL)]
+    public void DeliverByIsReadWithOrWithoutAMinimumAndLeavesSizeAlone(string ehlo, ulong? size, ulong? minimum)
+    {
+        EhloCapabilities caps = Read(ehlo);
+
+        Assert.True(caps.SupportsAll(EhloExtensions.Size | EhloExtensions.DeliverBy));
+        Assert.Equal(size, caps.SizeLimit);
+        Assert.Equal(minimum, caps.DeliverByMinimum);
+    }
+
+    [Fact]
+    public void AKeywordOfKindNumberIsCheckedButNeverTakenForTheDeliverByMinimum()
+    {
+        // No row has the kind "number" today: give it to ETRN, as a future row of the table would.
+        var caps = new EhloCapabilities
+        {
+            ParameterSyntaxOf = keyword => keyword == EhloKeyword.Etrn ? EhloParameterSyntax.Number : EhloKeywords.GetParameterSyntax(keyword),
+        };
+
+        Assert.Equal(SmtpCodecError.None, caps.Read(ReadOne("250-mx\r\n250-ETRN 240\r\n250 SIZE 1000\r\n"u8.ToArray())));
+        Assert.Null(caps.DeliverByMinimum);
+        Assert.Equal(1000UL, caps.SizeLimit);
+        Assert.Equal("240", Encoding.ASCII.GetString(caps.GetParameters(EhloKeyword.Etrn)));
+
+        Assert.Equal(SmtpCodecError.InvalidCapabilityParameter, caps.Read(ReadOne("250-mx\r\n250 ETRN soon\r\n"u8.ToArray())));
+        Assert.Equal(1, caps.ErrorLine);
+    }
+
     [Fact]
     public void KeywordsAreCaseInsensitive()
     {

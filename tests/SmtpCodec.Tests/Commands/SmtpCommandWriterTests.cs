@@ -117,6 +117,10 @@ public sealed class SmtpCommandWriterTests
         Assert.Equal(
             "MAIL FROM:<a@example.com> SIZE=123456 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+20314159+2B+3D AUTH=e+2Be+3D@example.com REQUIRETLS MT-PRIORITY=-3\r\n",
             line);
+
+        // Every property of MailFromParameters is set above and is one parameter on the line, within the generated scratch.
+        Assert.Equal(typeof(MailFromParameters).GetProperties().Length, ParametersOn(line));
+        Assert.InRange(ParametersOn(line), 1, EsmtpParameterNames.MailParameterCount);
     }
 
     [Theory]
@@ -194,6 +198,25 @@ public sealed class SmtpCommandWriterTests
 
         Assert.Equal("RCPT TO:<b@example.com> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;b+2Blist@example.com\r\n", line);
         Assert.Equal("RCPT TO:<b@example.com> NOTIFY=NEVER\r\n", CommandFixtures.Write(w => SmtpCommandWriter.WriteRcptTo(w, "b@example.com", new RcptToParameters { Notify = DsnNotifyFlags.Never })));
+    }
+
+    [Fact]
+    public void RcptToWritesEveryParameterAtOnce()
+    {
+        const string address = "用户@例子.广告";
+
+        string line = CommandFixtures.Write(w => SmtpCommandWriter.WriteRcptTo(w, address, new RcptToParameters
+        {
+            SmtpUtf8 = true,
+            Notify = DsnNotifyFlags.Failure | DsnNotifyFlags.Delay,
+            OriginalRecipient = "list+owner@example.com",
+        }));
+
+        Assert.Equal($"RCPT TO:<{address}> NOTIFY=FAILURE,DELAY ORCPT=rfc822;list+2Bowner@example.com\r\n", line);
+
+        // SmtpUtf8 is the transaction's (it allows the UTF-8 path); every other property is one parameter on the line.
+        Assert.Equal(typeof(RcptToParameters).GetProperties().Length - 1, ParametersOn(line));
+        Assert.InRange(ParametersOn(line), 1, EsmtpParameterNames.RcptParameterCount);
     }
 
     [Fact]
@@ -345,4 +368,7 @@ public sealed class SmtpCommandWriterTests
         Assert.Equal("reversePath", error.ParamName);
         Assert.Contains("ArgumentHasControlCharacter", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The ESMTP parameters of a MAIL or RCPT line: the words after the verb and the path.</summary>
+    private static int ParametersOn(string line) => line.TrimEnd('\r', '\n').Split(' ').Length - 2;
 }

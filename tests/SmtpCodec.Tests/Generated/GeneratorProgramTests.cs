@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using SmtpCodec.Generator;
 using SmtpCodec.Tests.Infrastructure;
 
@@ -89,6 +91,7 @@ public sealed class GeneratorProgramTests : IDisposable
     [InlineData("ehlo-keywords.tsv", "CHUNKING\tChunking", "chunking\tPipelining", "repeats")]
     [InlineData("enhanced-status-codes.tsv", "X.1.1\t", "X.01.1\t", "leading zeros")]
     [InlineData("parameters.tsv", "\tMAIL\tSIZE\tnumber", "\tMAIL\tNOSUCH\tnumber", "is not in ehlo-keywords.tsv")]
+    [InlineData("ehlo-keywords.tsv", "seconds\tdeliverby\t", "seconds\tdeliver-by\t", "kind must be")]
     public void ABadTableRowFailsNamingFileAndLine(string table, string find, string replace, string expected)
     {
         string path = Path.Combine(_root, SpecGenerator.SpecDirectory, table);
@@ -102,6 +105,41 @@ public sealed class GeneratorProgramTests : IDisposable
         Assert.Contains($"src/SmtpCodec/Spec/{table}:", error, StringComparison.Ordinal);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_root, SpecGenerator.OutputDirectory)), "nothing is written from a bad table");
+    }
+
+    [Fact]
+    public void AParameterRowAddedToTheTableRaisesItsCommandsGeneratedCount()
+    {
+        Run(check: false);
+        (int mail, int rcpt) = ParameterCounts();
+
+        AddRow("parameters.tsv", "XTEST\tXTest\tMAIL\tSIZE\tnone\t\t\t6\tlength\tRFC 0000 section 0");
+
+        Assert.Equal(0, Run(check: false).Code);
+        Assert.Equal((mail + 1, rcpt), ParameterCounts());
+    }
+
+    [Fact]
+    public void AKeywordOfKindNumberIsGeneratedAsNumberAndDeliverByKeepsItsOwnKind()
+    {
+        AddRow("ehlo-keywords.tsv", "XNUMBER\tXNumber\t[SP number]\tnumber\tRFC 0000 section 0");
+
+        Assert.Equal(0, Run(check: false).Code);
+        string text = Generated("EhloKeyword.Generated.cs");
+        Assert.Contains("EhloKeyword.XNumber => EhloParameterSyntax.Number,", text, StringComparison.Ordinal);
+        Assert.Contains("EhloKeyword.DeliverBy => EhloParameterSyntax.DeliverBy,", text, StringComparison.Ordinal);
+    }
+
+    private void AddRow(string table, string row) => File.AppendAllText(Path.Combine(_root, SpecGenerator.SpecDirectory, table), row + "\n");
+
+    private string Generated(string name) => File.ReadAllText(Path.Combine(_root, SpecGenerator.OutputDirectory, name));
+
+    private (int Mail, int Rcpt) ParameterCounts()
+    {
+        string text = Generated("EsmtpParameter.Generated.cs");
+        return (Count("MailParameterCount"), Count("RcptParameterCount"));
+
+        int Count(string name) => int.Parse(Regex.Match(text, $@"public const int {name} = (\d+);").Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     private (int Code, string Output, string Error) Run(bool check)

@@ -1,4 +1,6 @@
+using SmtpCodec.Generator;
 using SmtpCodec.Protocol;
+using SmtpCodec.Tests.Infrastructure;
 
 namespace SmtpCodec.Tests.Generated;
 
@@ -46,6 +48,7 @@ public sealed class SpecTableFactsTests
         Assert.Equal(EhloParameterSyntax.Size, EhloKeywords.GetParameterSyntax(EhloKeyword.Size));
         Assert.Equal(EhloParameterSyntax.Mechanisms, EhloKeywords.GetParameterSyntax(EhloKeyword.Auth));
         Assert.Equal(EhloParameterSyntax.Limits, EhloKeywords.GetParameterSyntax(EhloKeyword.Limits));
+        Assert.Equal(EhloParameterSyntax.DeliverBy, EhloKeywords.GetParameterSyntax(EhloKeyword.DeliverBy));
     }
 
     [Fact]
@@ -79,6 +82,21 @@ public sealed class SpecTableFactsTests
         Assert.Equal(extension, EsmtpParameterNames.GetExtension(parameter));
         Assert.Equal(syntax, EsmtpParameterNames.GetValueSyntax(parameter));
         Assert.Equal(allowance, EsmtpParameterNames.GetLineAllowance(parameter));
+    }
+
+    [Fact]
+    public void ParameterCountsAreTheNumbersOfMailAndRcptRowsInTheTable()
+    {
+        string[] lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, SpecGenerator.SpecDirectory, "parameters.tsv"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToArray();
+        int column = Array.IndexOf(lines[0].Split('\t'), "command");
+        string[] commands = lines.Skip(1).Select(l => l.Split('\t')[column]).ToArray();
+
+        Assert.Equal(EsmtpParameterNames.MailParameterCount, commands.Count(c => c == "MAIL"));
+        Assert.Equal(EsmtpParameterNames.RcptParameterCount, commands.Count(c => c == "RCPT"));
+        Assert.Equal(EsmtpParameterNames.MailParameterCount, EsmtpParameterNames.All.ToArray().Count(p => EsmtpParameterNames.GetCommand(p) == SmtpCommand.Mail));
+        Assert.Equal(EsmtpParameterNames.RcptParameterCount, EsmtpParameterNames.All.ToArray().Count(p => EsmtpParameterNames.GetCommand(p) == SmtpCommand.Rcpt));
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using SmtpCodec.Tests.Infrastructure;
 
 namespace SmtpCodec.Tests.Replies;
 
-/// <summary>Reading replies and capabilities allocates nothing (design.md section 4).</summary>
+/// <summary>Reading replies and capabilities allocates nothing (docs/architecture.md, "Codec rules").</summary>
 public sealed class ReplyAllocationTests
 {
     private static readonly byte[] s_iCloud = Encoding.ASCII.GetBytes(ReplyFixtures.ICloudEhlo);

@@ -123,7 +123,7 @@ public static class ReplyFixtures
                 new ExpectedReply(250, "2.1.0", "2.1.0 Ok", "2.1.0 really"),
                 new ExpectedReply(221, "2.0.0", "2.0.0 Bye")),
 
-            // Every invalid form of design.md section 4.
+            // Every invalid reply form (docs/architecture.md, "Codec rules").
             Invalid("first digit 1", "199 x\r\n", SmtpCodecError.InvalidReplyCode, 0),
             Invalid("first digit 6", "600 x\r\n", SmtpCodecError.InvalidReplyCode, 0),
             Invalid("second digit 6", "260 x\r\n", SmtpCodecError.InvalidReplyCode, 1),
