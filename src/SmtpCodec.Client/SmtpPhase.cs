@@ -1,6 +1,6 @@
 namespace SmtpCodec.Client;
 
-/// <summary>The step of an SMTP session at which something happened (design.md section 5).</summary>
+/// <summary>The step of an SMTP session at which something happened (docs/architecture.md, "Connection layer").</summary>
 public enum SmtpPhase
 {
     /// <summary>Opening the TCP connection or the implicit TLS handshake.</summary>

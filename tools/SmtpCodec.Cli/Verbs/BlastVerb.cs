@@ -11,7 +11,7 @@ using SmtpCodec.Sink;
 namespace SmtpCodec.Cli.Verbs;
 
 /// <summary>
-/// <c>smtpcodec blast</c>: throughput through <see cref="SmtpSender"/>, as design.md section 6 defines it. N messages
+/// <c>smtpcodec blast</c>: throughput through <see cref="SmtpSender"/>, as docs/architecture.md ("The smtpcodec command") defines it. N messages
 /// of a given size (one recipient, a unique Message-ID each) over K connections, to <c>--server</c> or to an
 /// embedded sink in the same process. Connections open and warm-up messages go before the timed window, which
 /// runs from the first counted submission to the last result. Progress and a summary on stderr; with

@@ -106,7 +106,7 @@ internal static class RepliesVerb
         json.WriteStartArray("lines");
         foreach (SmtpReplyLine line in reply.GetLines())
         {
-            // Invalid UTF-8 becomes U+FFFD (design.md section 6).
+            // Invalid UTF-8 becomes U+FFFD (docs/architecture.md, "The smtpcodec command").
             json.WriteStringValue(line.GetString());
         }
 

@@ -10,7 +10,7 @@ using SmtpCodec.Protocol;
 namespace SmtpCodec.Cli.Verbs;
 
 /// <summary>
-/// <c>smtpcodec send [FILE]</c>: one message to one server, as design.md section 6 defines it. The server's
+/// <c>smtpcodec send [FILE]</c>: one message to one server, as docs/architecture.md ("The smtpcodec command") defines it. The server's
 /// final reply goes to stdout; errors (one clear line) and the transcript go to stderr. Exit codes:
 /// 0 every recipient accepted, 2 usage (bad options or addresses: nothing is sent), 3 connect or TLS
 /// failure, 4 some recipients refused (the others have it), 5 message refused, 1 anything else.

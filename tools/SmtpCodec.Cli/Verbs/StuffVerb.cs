@@ -5,7 +5,7 @@ using SmtpCodec.Protocol;
 
 namespace SmtpCodec.Cli.Verbs;
 
-/// <summary><c>smtpcodec stuff</c>: DATA encoding of stdin to stdout, terminator included (design.md section 6).</summary>
+/// <summary><c>smtpcodec stuff</c>: DATA encoding of stdin to stdout, terminator included (docs/architecture.md, "The smtpcodec command").</summary>
 public static class StuffVerb
 {
     private const int ReadSize = 64 * 1024;
@@ -48,7 +48,7 @@ public static class StuffVerb
         using Stream output = Console.OpenStandardOutput();
         var stuffer = new DotStuffer(rejectLongLines);
 
-        // Reads sized to N and the span overload feed the encoder exactly N bytes a call (design.md section 6);
+        // Reads sized to N and the span overload feed the encoder exactly N bytes a call (docs/architecture.md, "The smtpcodec command");
         // the destination holds the worst case of a whole chunk, so every call is Done or InvalidData.
         var buffer = new byte[chunkSize];
         var stuffed = new byte[DotStuffer.GetMaxStuffedLength(chunkSize, isFinalBlock: true)];

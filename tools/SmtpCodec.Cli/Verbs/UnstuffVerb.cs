@@ -5,7 +5,7 @@ using SmtpCodec.Protocol;
 
 namespace SmtpCodec.Cli.Verbs;
 
-/// <summary><c>smtpcodec unstuff</c>: DATA decoding of stdin to stdout, up to the terminator (design.md section 6).</summary>
+/// <summary><c>smtpcodec unstuff</c>: DATA decoding of stdin to stdout, up to the terminator (docs/architecture.md, "The smtpcodec command").</summary>
 public static class UnstuffVerb
 {
     private const int ReadSize = 64 * 1024;

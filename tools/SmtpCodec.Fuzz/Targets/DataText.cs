@@ -8,7 +8,7 @@ public static class DataText
 {
     private static ReadOnlySpan<byte> CrLf => "\r\n"u8;
 
-    /// <summary>Every CRLF, lone CR and lone LF made CRLF (design.md section 4: <c>\r\r\n</c> is two breaks).</summary>
+    /// <summary>Every CRLF, lone CR and lone LF made CRLF (docs/architecture.md, "Codec rules": <c>\r\r\n</c> is two breaks).</summary>
     /// <param name="input">Any bytes.</param>
     /// <returns>The normalized bytes.</returns>
     public static byte[] NormalizeLineBreaks(ReadOnlySpan<byte> input)

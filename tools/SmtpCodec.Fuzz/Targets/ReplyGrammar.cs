@@ -4,7 +4,7 @@ namespace SmtpCodec.Fuzz.Targets;
 
 /// <summary>
 /// An independent, byte-by-byte statement of what a reply the reader returns must be (RFC 5321 section 4.2,
-/// RFC 3463 and design.md section 4), against which every reply found by fuzzing is checked.
+/// RFC 3463 and docs/architecture.md, "Codec rules"), against which every reply found by fuzzing is checked.
 /// </summary>
 public static class ReplyGrammar
 {

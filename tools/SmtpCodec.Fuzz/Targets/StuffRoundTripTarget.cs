@@ -10,7 +10,7 @@ namespace SmtpCodec.Fuzz.Targets;
 /// <c>stuff-roundtrip</c>: the input as a message. <see cref="DotStuffer"/> (buffer writer, pieces, small span
 /// destinations, a sequence) always writes the same bytes, with no bare CR or LF, ending with the terminator,
 /// and <see cref="DotUnstuffer"/> turns them back into the message with every line break made CRLF and a final
-/// CRLF added (design.md section 4); the 998-octet check refuses exactly the messages with a longer stuffed line.
+/// CRLF added (docs/architecture.md, "Codec rules"); the 998-octet check refuses exactly the messages with a longer stuffed line.
 /// BDAT: <see cref="BdatLineBreakNormalizer"/> every way gives the normalized message, its announced lengths are
 /// exact, and <see cref="BdatChunkWriter"/>'s chunks parse back into it.
 /// </summary>

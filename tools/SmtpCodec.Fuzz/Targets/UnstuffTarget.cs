@@ -49,7 +49,7 @@ public sealed class UnstuffTarget : IFuzzTarget
 
         if (whole.Status == OperationStatus.Done)
         {
-            // Stuffing the content again and unstuffing that gives the content back (design.md section 4).
+            // Stuffing the content again and unstuffing that gives the content back (docs/architecture.md, "Codec rules").
             byte[] stuffed = DataText.Stuff(whole.Content);
             Unstuffed again = UnstuffWhole(stuffed, new DotUnstuffer());
             Check.Equal(OperationStatus.Done, again.Status, "unstuffing the re-stuffed content");
