@@ -28,6 +28,7 @@ internal readonly record struct MailPlan(string From, string[]? Recipients, long
         EnvelopeId = Envelope.EnvelopeId,
         RequireTls = Envelope.RequireTls,
         MtPriority = Envelope.Priority,
+        DeliverBy = Envelope.DeliverBy,
     };
 
     /// <summary>RCPT's parameters, the same for every recipient.</summary>
@@ -114,6 +115,20 @@ internal static class MailPlanner
         if (envelope.Priority is not null && !offered.Supports(EhloKeyword.MtPriority))
         {
             throw Needs("MT-PRIORITY", "MT-PRIORITY");
+        }
+
+        if (envelope.DeliverBy is { } by)
+        {
+            if (!offered.Supports(EhloKeyword.DeliverBy))
+            {
+                throw Needs("BY= (deliver by)", "DELIVERBY");
+            }
+
+            // RFC 2852 section 4: a server refuses R-mode times under its minimum; say so before anything is sent.
+            if (by.Mode == DeliverByMode.Return && offered.DeliverByMinimum is > 0 and var minimum && by.Seconds < (long)minimum)
+            {
+                throw new SmtpException(SmtpPhase.Mail, $"BY={by.Seconds.ToString(CultureInfo.InvariantCulture)};R asks for less time than the server's DELIVERBY minimum of {minimum.ToString(CultureInfo.InvariantCulture)} seconds.", isTransient: false);
+            }
         }
 
         long? declaredSize = null;

@@ -1,3 +1,4 @@
+using SmtpCodec.Commands;
 using SmtpCodec.Protocol;
 
 namespace SmtpCodec.Client;
@@ -51,6 +52,9 @@ public sealed class SmtpEnvelope
 
     /// <summary>MT-PRIORITY= from -9 to 9 (RFC 6710); null sends nothing.</summary>
     public int? Priority { get; init; }
+
+    /// <summary>BY= (RFC 2852): deliver within a time or else return or notify; needs DELIVERBY; null sends nothing.</summary>
+    public DeliverByRequest? DeliverBy { get; init; }
 
     /// <summary>
     /// The same envelope for other recipients (a further transaction after 452 too-many-recipients). Every

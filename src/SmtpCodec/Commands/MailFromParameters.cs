@@ -32,4 +32,23 @@ public readonly ref struct MailFromParameters
 
     /// <summary>MT-PRIORITY=n, -9 to 9 (RFC 6710); null for none.</summary>
     public int? MtPriority { get; init; }
+
+    /// <summary>BY=time;mode[T] (RFC 2852 section 4): deliver within a time, else return or notify; null for none.</summary>
+    public DeliverByRequest? DeliverBy { get; init; }
+}
+
+/// <summary>A Deliver By request (RFC 2852 section 4): <c>BY=seconds;R</c> or <c>BY=seconds;N</c>, with <c>T</c> to trace.</summary>
+/// <param name="Seconds">The time to deliver within, from -999999999 to 999999999 seconds; with <see cref="DeliverByMode.Return"/> it must be positive.</param>
+/// <param name="Mode">What to do when the time passes.</param>
+/// <param name="Trace">Whether to ask for a delivery status notification at each hop (the <c>T</c> flag).</param>
+public readonly record struct DeliverByRequest(int Seconds, DeliverByMode Mode, bool Trace = false);
+
+/// <summary>What a server does with a message not delivered in time (RFC 2852 section 4).</summary>
+public enum DeliverByMode
+{
+    /// <summary>N: deliver late, with a "delayed" delivery status notification.</summary>
+    Notify = 0,
+
+    /// <summary>R: return the message as undeliverable.</summary>
+    Return = 1,
 }

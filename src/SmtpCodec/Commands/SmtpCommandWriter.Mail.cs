@@ -69,6 +69,11 @@ public static partial class SmtpCommandWriter
             used[count++] = EsmtpParameter.MtPriority;
         }
 
+        if (parameters.DeliverBy is not null)
+        {
+            used[count++] = EsmtpParameter.By;
+        }
+
         int limit = MaxCommandLineLength + GetLineAllowance(used[..count]);
         var line = new CommandLineBuilder(destination.GetSpan(limit)[..limit]);
         line.Append(SmtpCommandVerbs.GetUtf8Name(SmtpCommand.Mail));
@@ -223,6 +228,23 @@ public static partial class SmtpCommandWriter
                 }
 
                 line.AppendNumber(priority, nameof(MailFromParameters.MtPriority));
+                break;
+            case EsmtpParameter.By:
+                DeliverByRequest by = parameters.DeliverBy.GetValueOrDefault();
+                if (by.Seconds is < -999_999_999 or > 999_999_999 || (by.Mode == DeliverByMode.Return && by.Seconds <= 0)
+                    || by.Mode is not (DeliverByMode.Notify or DeliverByMode.Return))
+                {
+                    // by-time is 1 to 9 digits with an optional sign, and positive in R mode (RFC 2852 section 4).
+                    line.Fail(SmtpCodecError.InvalidParameterValue, nameof(MailFromParameters.DeliverBy));
+                }
+
+                line.AppendNumber(by.Seconds, nameof(MailFromParameters.DeliverBy));
+                line.Append(by.Mode == DeliverByMode.Return ? ";R"u8 : ";N"u8);
+                if (by.Trace)
+                {
+                    line.Append((byte)'T');
+                }
+
                 break;
         }
     }

@@ -31,8 +31,12 @@ public sealed class MailPlannerTests
         { "utf8 domain", ["SMTPUTF8", "8BITMIME"], false, 100, false, "MAIL FROM:<a@example.com> SMTPUTF8 | RCPT TO:<b@bücher.example>" },
         { "utf8 domain", [], false, 100, false, "MAIL FROM:<a@example.com> | RCPT TO:<b@xn--bcher-kva.example>" },
         { "utf8 local part", [], false, 100, false, "error: The address 'jörg@example.com' has a non-ASCII local part and the server does not offer SMTPUTF8." },
-        { "every parameter", ["SIZE", "8BITMIME", "DSN", "REQUIRETLS", "MT-PRIORITY", "SMTPUTF8"], true, 100, true,
-            "MAIL FROM:<a@example.com> SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2Bone REQUIRETLS MT-PRIORITY=3 | RCPT TO:<b@bücher.example> NOTIFY=SUCCESS,FAILURE" },
+        { "deliver by", ["DELIVERBY"], false, 100, false, "MAIL FROM:<a@example.com> BY=120;R | RCPT TO:<b@example.com>" },
+        { "deliver by", ["DELIVERBY 60"], false, 100, false, "MAIL FROM:<a@example.com> BY=120;R | RCPT TO:<b@example.com>" },
+        { "deliver by", ["DELIVERBY 300"], false, 100, false, "error: BY=120;R asks for less time than the server's DELIVERBY minimum of 300 seconds." },
+        { "deliver by", [], false, 100, false, "error: BY= (deliver by) needs the server to offer DELIVERBY, and it does not." },
+        { "every parameter", ["SIZE", "8BITMIME", "DSN", "REQUIRETLS", "MT-PRIORITY", "SMTPUTF8", "DELIVERBY"], true, 100, true,
+            "MAIL FROM:<a@example.com> SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2Bone REQUIRETLS MT-PRIORITY=3 BY=120;R | RCPT TO:<b@bücher.example> NOTIFY=SUCCESS,FAILURE" },
     };
 
     [Theory]
@@ -78,6 +82,7 @@ public sealed class MailPlannerTests
         "dsn" => new SmtpEnvelope("a@example.com", "b@example.com") { Return = DsnReturn.Headers, EnvelopeId = "id+one", Notify = DsnNotifyFlags.Success | DsnNotifyFlags.Failure },
         "requiretls" => new SmtpEnvelope("a@example.com", "b@example.com") { RequireTls = true },
         "priority" => new SmtpEnvelope("a@example.com", "b@example.com") { Priority = 3 },
+        "deliver by" => new SmtpEnvelope("a@example.com", "b@example.com") { DeliverBy = new DeliverByRequest(120, DeliverByMode.Return) },
         "utf8 domain" => new SmtpEnvelope("a@example.com", "b@bücher.example"),
         "utf8 local part" => new SmtpEnvelope("jörg@example.com", "b@example.com"),
         "every parameter" => new SmtpEnvelope("a@example.com", "b@bücher.example")
@@ -87,6 +92,7 @@ public sealed class MailPlannerTests
             Notify = DsnNotifyFlags.Success | DsnNotifyFlags.Failure,
             RequireTls = true,
             Priority = 3,
+            DeliverBy = new DeliverByRequest(120, DeliverByMode.Return),
         },
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };

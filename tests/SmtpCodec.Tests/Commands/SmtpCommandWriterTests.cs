@@ -104,6 +104,7 @@ public sealed class SmtpCommandWriterTests
     {
         string line = CommandFixtures.Write(w => SmtpCommandWriter.WriteMailFrom(w, "a@example.com", new MailFromParameters
         {
+            DeliverBy = new DeliverByRequest(600, DeliverByMode.Return, Trace: true),
             MtPriority = -3,
             RequireTls = true,
             Auth = "e+e=@example.com",
@@ -115,12 +116,35 @@ public sealed class SmtpCommandWriterTests
         }));
 
         Assert.Equal(
-            "MAIL FROM:<a@example.com> SIZE=123456 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+20314159+2B+3D AUTH=e+2Be+3D@example.com REQUIRETLS MT-PRIORITY=-3\r\n",
+            "MAIL FROM:<a@example.com> SIZE=123456 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+20314159+2B+3D AUTH=e+2Be+3D@example.com REQUIRETLS MT-PRIORITY=-3 BY=600;RT\r\n",
             line);
 
         // Every property of MailFromParameters is set above and is one parameter on the line, within the generated scratch.
         Assert.Equal(typeof(MailFromParameters).GetProperties().Length, ParametersOn(line));
         Assert.InRange(ParametersOn(line), 1, EsmtpParameterNames.MailParameterCount);
+    }
+
+    [Theory]
+    [InlineData(-60, DeliverByMode.Notify, false, "BY=-60;N")]
+    [InlineData(999999999, DeliverByMode.Return, false, "BY=999999999;R")]
+    [InlineData(1, DeliverByMode.Notify, true, "BY=1;NT")]
+    [InlineData(0, DeliverByMode.Return, false, null)]
+    [InlineData(-1, DeliverByMode.Return, false, null)]
+    [InlineData(1_000_000_000, DeliverByMode.Notify, false, null)]
+    public void DeliverByIsSignedSecondsAModeAndTheTraceFlag(int seconds, DeliverByMode mode, bool trace, string? expected)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        CommandWriteResult result = SmtpCommandWriter.WriteMailFrom(buffer, "a@b.example", new MailFromParameters { DeliverBy = new DeliverByRequest(seconds, mode, trace) });
+        if (expected is null)
+        {
+            Assert.Equal(SmtpCodecError.InvalidParameterValue, result.Error);
+            Assert.Equal(nameof(MailFromParameters.DeliverBy), result.ArgumentName);
+            Assert.Equal(0, buffer.WrittenCount);
+        }
+        else
+        {
+            Assert.Equal($"MAIL FROM:<a@b.example> {expected}\r\n", System.Text.Encoding.ASCII.GetString(buffer.WrittenSpan));
+        }
     }
 
     [Theory]
