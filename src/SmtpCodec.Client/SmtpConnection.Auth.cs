@@ -9,7 +9,7 @@ namespace SmtpCodec.Client;
 /// <summary>AUTH (RFC 4954) with the codec's SASL clients.</summary>
 public sealed partial class SmtpConnection
 {
-    // Strongest first; PLAIN and LOGIN only over TLS unless the options allow cleartext passwords.
+    // Strongest first. Any of them only over TLS unless the options allow AUTH without it.
     private static readonly SaslMechanism[] s_passwordPreference =
         [SaslMechanism.ScramSha256, SaslMechanism.CramMd5, SaslMechanism.Plain, SaslMechanism.Login];
 
@@ -139,7 +139,17 @@ public sealed partial class SmtpConnection
             throw new SmtpException(SmtpPhase.Auth, "The server does not offer AUTH, and credentials were given.", isTransient: false);
         }
 
-        bool cleartextAllowed = IsEncrypted || _options.AllowCleartextPasswords;
+        if (!IsEncrypted && !_options.AllowAuthenticationWithoutTls)
+        {
+            // Without TLS every mechanism gives something away: PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER the password or
+            // token itself, CRAM-MD5 and SCRAM-SHA-256 an exchange from which the password can be guessed offline.
+            string what = credentials.Mechanism == SaslMechanism.None ? "AUTH" : $"AUTH {SaslMechanismNames.GetName(credentials.Mechanism)}";
+            throw new SmtpException(
+                SmtpPhase.Auth,
+                $"{what} over a connection without TLS would expose the credentials (the secret itself, or an exchange open to offline guessing); nothing was sent. Use TLS, or allow it explicitly (AllowAuthenticationWithoutTls).",
+                isTransient: false);
+        }
+
         if (credentials.Mechanism != SaslMechanism.None)
         {
             if ((offered & SaslMechanismNames.ToFlag(credentials.Mechanism)) == 0)
@@ -147,18 +157,12 @@ public sealed partial class SmtpConnection
                 throw new SmtpException(SmtpPhase.Auth, $"The server does not offer {SaslMechanismNames.GetName(credentials.Mechanism)}; it offers {Encoding.ASCII.GetString(_capabilities.GetParameters(EhloKeyword.Auth))}.", isTransient: false);
             }
 
-            if (credentials.Mechanism is SaslMechanism.Plain or SaslMechanism.Login && !cleartextAllowed)
-            {
-                throw new SmtpException(SmtpPhase.Auth, $"{SaslMechanismNames.GetName(credentials.Mechanism)} would send the password in the clear: use TLS, or allow cleartext passwords explicitly.", isTransient: false);
-            }
-
             return credentials.Mechanism;
         }
 
         foreach (SaslMechanism candidate in s_passwordPreference)
         {
-            bool usable = candidate is not (SaslMechanism.Plain or SaslMechanism.Login) || cleartextAllowed;
-            if (usable && (offered & SaslMechanismNames.ToFlag(candidate)) != 0)
+            if ((offered & SaslMechanismNames.ToFlag(candidate)) != 0)
             {
                 return candidate;
             }
@@ -166,8 +170,7 @@ public sealed partial class SmtpConnection
 
         throw new SmtpException(
             SmtpPhase.Auth,
-            $"No password mechanism in common: the server offers {Encoding.ASCII.GetString(_capabilities.GetParameters(EhloKeyword.Auth))}" +
-            (cleartextAllowed ? "." : "; PLAIN and LOGIN are refused over a connection without TLS."),
+            $"No password mechanism in common: the server offers {Encoding.ASCII.GetString(_capabilities.GetParameters(EhloKeyword.Auth))}.",
             isTransient: false);
     }
 }

@@ -13,7 +13,7 @@ public sealed partial class SmtpConnection
     {
         if (!_capabilities.Supports(EhloKeyword.StartTls))
         {
-            if (_options.TlsMode == SmtpTlsMode.StartTlsRequired)
+            if (_tlsMode == SmtpTlsMode.StartTlsRequired)
             {
                 await CloseAfterFailureAsync().ConfigureAwait(false);
                 throw new SmtpException(SmtpPhase.StartTls, "The server does not offer STARTTLS, and the options require TLS: nothing was sent in the clear.", isTransient: false);
@@ -26,7 +26,7 @@ public sealed partial class SmtpConnection
         SmtpResponse reply = await FlushAndReadAsync(SmtpPhase.StartTls, cancellationToken).ConfigureAwait(false);
         if (!reply.Is(SmtpReplyCode.ServiceReady))
         {
-            if (_options.TlsMode == SmtpTlsMode.StartTlsRequired)
+            if (_tlsMode == SmtpTlsMode.StartTlsRequired)
             {
                 await CloseAfterFailureAsync().ConfigureAwait(false);
                 throw new SmtpReplyException(SmtpPhase.StartTls, reply, "STARTTLS");

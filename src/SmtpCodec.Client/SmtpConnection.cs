@@ -23,6 +23,7 @@ namespace SmtpCodec.Client;
 public sealed partial class SmtpConnection : IAsyncDisposable
 {
     private readonly SmtpConnectionOptions _options;
+    private readonly SmtpTlsMode _tlsMode;
     private readonly string _host;
     private readonly Stream _transport;
     private readonly EndPoint? _localEndPoint;
@@ -42,9 +43,10 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private int _transactionCount;
     private bool _disposed;
 
-    private SmtpConnection(Stream transport, string host, SmtpConnectionOptions options, EndPoint? localEndPoint)
+    private SmtpConnection(Stream transport, string host, SmtpConnectionOptions options, EndPoint? localEndPoint, int? port)
     {
         _options = options;
+        _tlsMode = ResolveTlsMode(options.TlsMode, port);
         _host = host;
         _transport = transport;
         _stream = transport;
@@ -85,7 +87,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     /// <summary>Connects over TCP, then greets, secures and authenticates as the options say.</summary>
     /// <param name="host">The server's host name or address.</param>
     /// <param name="port">The port: 587 (submission), 465 (implicit TLS), 25.</param>
-    /// <param name="options">Connection options; the defaults require STARTTLS.</param>
+    /// <param name="options">Connection options; by default implicit TLS on port 465 and STARTTLS required on any other.</param>
     /// <param name="cancellationToken">Cancels the whole opening.</param>
     /// <returns>A connection ready for transactions.</returns>
     public static async Task<SmtpConnection> ConnectAsync(string host, int port, SmtpConnectionOptions? options = null, CancellationToken cancellationToken = default)
@@ -124,7 +126,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
             throw;
         }
 
-        return await OpenAsync(new NetworkStream(socket, ownsSocket: true), host, options, socket.LocalEndPoint, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(new NetworkStream(socket, ownsSocket: true), host, options, socket.LocalEndPoint, port, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a session over a stream that is already connected (a socket stream, an in-memory duplex pipe).</summary>
@@ -134,12 +136,16 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the whole opening.</param>
     /// <returns>A connection ready for transactions.</returns>
     public static Task<SmtpConnection> OpenAsync(Stream stream, string host, SmtpConnectionOptions? options = null, CancellationToken cancellationToken = default) =>
-        OpenAsync(stream, host, options ?? new SmtpConnectionOptions(), localEndPoint: null, cancellationToken);
+        OpenAsync(stream, host, options ?? new SmtpConnectionOptions(), localEndPoint: null, port: null, cancellationToken);
 
-    private static async Task<SmtpConnection> OpenAsync(Stream stream, string host, SmtpConnectionOptions options, EndPoint? localEndPoint, CancellationToken cancellationToken)
+    /// <summary>What <see cref="SmtpTlsMode.ByPort"/> means for a port: implicit TLS on 465, STARTTLS required elsewhere.</summary>
+    internal static SmtpTlsMode ResolveTlsMode(SmtpTlsMode mode, int? port) =>
+        mode != SmtpTlsMode.ByPort ? mode : port == 465 ? SmtpTlsMode.Implicit : SmtpTlsMode.StartTlsRequired;
+
+    private static async Task<SmtpConnection> OpenAsync(Stream stream, string host, SmtpConnectionOptions options, EndPoint? localEndPoint, int? port, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var connection = new SmtpConnection(stream, host, options, localEndPoint);
+        var connection = new SmtpConnection(stream, host, options, localEndPoint, port);
         using Activity? activity = SmtpTelemetry.ActivitySource.StartActivity("smtp.connect", ActivityKind.Client);
         activity?.SetTag("server.address", host);
         try
@@ -159,7 +165,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_options.TlsMode == SmtpTlsMode.Implicit)
+        if (_tlsMode == SmtpTlsMode.Implicit)
         {
             await HandshakeAsync(SmtpPhase.Connect, cancellationToken).ConfigureAwait(false);
         }
@@ -173,7 +179,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         }
 
         await HelloAsync(cancellationToken).ConfigureAwait(false);
-        if (_options.TlsMode is SmtpTlsMode.StartTlsIfAvailable or SmtpTlsMode.StartTlsRequired)
+        if (_tlsMode is SmtpTlsMode.StartTlsIfAvailable or SmtpTlsMode.StartTlsRequired)
         {
             await StartTlsAsync(cancellationToken).ConfigureAwait(false);
         }

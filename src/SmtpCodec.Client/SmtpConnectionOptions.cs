@@ -12,8 +12,8 @@ public sealed class SmtpConnectionOptions
     /// <summary>The local address to bind before connecting, if any.</summary>
     public IPEndPoint? LocalEndPoint { get; init; }
 
-    /// <summary>How TLS is obtained; STARTTLS is required by default.</summary>
-    public SmtpTlsMode TlsMode { get; init; } = SmtpTlsMode.StartTlsRequired;
+    /// <summary>How TLS is obtained; by default implicit TLS on port 465 and STARTTLS required on any other (<see cref="SmtpTlsMode.ByPort"/>).</summary>
+    public SmtpTlsMode TlsMode { get; init; } = SmtpTlsMode.ByPort;
 
     /// <summary>TLS settings.</summary>
     public SmtpTlsOptions Tls { get; init; } = new();
@@ -21,8 +21,12 @@ public sealed class SmtpConnectionOptions
     /// <summary>Credentials for AUTH; none skips AUTH.</summary>
     public SmtpCredentials? Credentials { get; init; }
 
-    /// <summary>Allow PLAIN and LOGIN over a connection without TLS (never by default).</summary>
-    public bool AllowCleartextPasswords { get; init; }
+    /// <summary>
+    /// Allow AUTH over a connection without TLS (never by default): every mechanism then exposes the credentials,
+    /// PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER the secret itself, CRAM-MD5 and SCRAM-SHA-256 an exchange open to
+    /// offline guessing. For a loopback test server, not for the Internet.
+    /// </summary>
+    public bool AllowAuthenticationWithoutTls { get; init; }
 
     /// <summary>
     /// Send a mechanism's initial response with the AUTH command (RFC 4954 section 4); when false it goes

@@ -14,4 +14,10 @@ public enum SmtpTlsMode
 
     /// <summary>TLS from the first byte (submissions port 465, RFC 8314).</summary>
     Implicit = 3,
+
+    /// <summary>
+    /// The default: <see cref="Implicit"/> on port 465 (RFC 8314 section 3.3), <see cref="StartTlsRequired"/> on any
+    /// other port or over a stream opened by the caller. Never cleartext.
+    /// </summary>
+    ByPort = 4,
 }

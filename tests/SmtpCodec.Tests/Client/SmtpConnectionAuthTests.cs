@@ -146,7 +146,7 @@ public sealed class SmtpConnectionAuthTests
             {
                 TlsMode = SmtpTlsMode.None,
                 EhloName = "client.test",
-                AllowCleartextPasswords = true,
+                AllowAuthenticationWithoutTls = true,
                 Credentials = credentials,
             });
             SaslMechanism used = connection.AuthenticatedWith;

@@ -69,6 +69,7 @@ public sealed class SmtpConnectionScramTests
         }, new SmtpConnectionOptions
         {
             TlsMode = SmtpTlsMode.None,
+            AllowAuthenticationWithoutTls = true,
             EhloName = "client.test",
             Credentials = new SmtpCredentials("user", password),
         });

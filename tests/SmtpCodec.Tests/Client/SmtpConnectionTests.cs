@@ -73,7 +73,7 @@ public sealed class SmtpConnectionTests
         {
             EhloName = "client.test",
             Credentials = new SmtpCredentials("you@example.com", "secret"),
-            AllowCleartextPasswords = true,
+            AllowAuthenticationWithoutTls = true,
         });
 
         Assert.Equal(SmtpPhase.StartTls, error.Phase);
@@ -174,6 +174,42 @@ public sealed class SmtpConnectionTests
         await completion;
     }
 
+    [Theory]
+    [InlineData(SmtpTlsMode.ByPort, 465, SmtpTlsMode.Implicit)]
+    [InlineData(SmtpTlsMode.ByPort, 587, SmtpTlsMode.StartTlsRequired)]
+    [InlineData(SmtpTlsMode.ByPort, 25, SmtpTlsMode.StartTlsRequired)]
+    [InlineData(SmtpTlsMode.ByPort, null, SmtpTlsMode.StartTlsRequired)]
+    [InlineData(SmtpTlsMode.None, 465, SmtpTlsMode.None)]
+    [InlineData(SmtpTlsMode.StartTlsIfAvailable, 25, SmtpTlsMode.StartTlsIfAvailable)]
+    [InlineData(SmtpTlsMode.Implicit, 2465, SmtpTlsMode.Implicit)]
+    public void TheDefaultTlsModeFollowsThePortAndIsNeverCleartext(SmtpTlsMode mode, int? port, SmtpTlsMode expected)
+    {
+        Assert.Equal(SmtpTlsMode.ByPort, new SmtpConnectionOptions().TlsMode);
+        Assert.Equal(expected, SmtpConnection.ResolveTlsMode(mode, port));
+    }
+
+    [Fact]
+    public async Task WithDefaultOptionsPort465HandshakesBeforeTheGreeting()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 localhost ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250 localhost\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+        (int port, Task completion) = server.ListenOnce(implicitTls: true, port: 465);
+
+        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("localhost", port, new SmtpConnectionOptions
+        {
+            EhloName = "client.test",
+            Tls = new SmtpTlsOptions { PinnedCertificate = TestCertificates.Localhost },
+        }))
+        {
+            Assert.True(connection.IsEncrypted);
+            await connection.QuitAsync();
+        }
+
+        await completion;
+    }
+
     [Fact]
     public async Task AnUntrustedCertificateFailsTheHandshakeByDefault()
     {
@@ -207,7 +243,7 @@ public sealed class SmtpConnectionTests
         {
             TlsMode = SmtpTlsMode.None,
             EhloName = "client.test",
-            AllowCleartextPasswords = true,
+            AllowAuthenticationWithoutTls = true,
             SendInitialResponseWithAuth = false,
             ShowSecretsInTranscript = true,
             Credentials = new SmtpCredentials("you@icloud.com", "email-me-your-favorite-color", SaslMechanism.Plain),
@@ -220,23 +256,32 @@ public sealed class SmtpConnectionTests
             transcript);
     }
 
-    [Fact]
-    public async Task PlainIsNeverSentOverCleartextUnlessAllowed()
+    [Theory]
+    [InlineData(SaslMechanism.None)]
+    [InlineData(SaslMechanism.Plain)]
+    [InlineData(SaslMechanism.Login)]
+    [InlineData(SaslMechanism.XOAuth2)]
+    [InlineData(SaslMechanism.OAuthBearer)]
+    [InlineData(SaslMechanism.CramMd5)]
+    [InlineData(SaslMechanism.ScramSha256)]
+    public async Task NoMechanismRunsWithoutTlsUnlessAllowed(SaslMechanism mechanism)
     {
         var server = new ScriptedSmtpServer()
             .Send("220 mx.test ESMTP\r\n")
-            .Expect("EHLO client.test").Send("250-mx.test\r\n250 AUTH LOGIN PLAIN\r\n")
+            .Expect("EHLO client.test").Send("250-mx.test\r\n250 AUTH LOGIN PLAIN XOAUTH2 OAUTHBEARER CRAM-MD5 SCRAM-SHA-256\r\n")
             .ExpectClose();
 
         SmtpException error = await OpenFailsAsync<SmtpException>(server, new SmtpConnectionOptions
         {
             TlsMode = SmtpTlsMode.None,
             EhloName = "client.test",
-            Credentials = new SmtpCredentials("you@example.com", "secret"),
+            Credentials = new SmtpCredentials("you@example.com", "secret", mechanism),
         });
 
         Assert.Equal(SmtpPhase.Auth, error.Phase);
-        Assert.Contains("refused over a connection without TLS", error.Message, StringComparison.Ordinal);
+        Assert.False(error.IsTransient);
+        Assert.Contains("without TLS would expose the credentials", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowAuthenticationWithoutTls", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -252,7 +297,7 @@ public sealed class SmtpConnectionTests
         {
             TlsMode = SmtpTlsMode.None,
             EhloName = "client.test",
-            AllowCleartextPasswords = true,
+            AllowAuthenticationWithoutTls = true,
             Credentials = new SmtpCredentials("you@example.com", "wrong"),
         });
 

@@ -103,13 +103,12 @@ internal sealed class ScriptedSmtpServer
 
     public Task RunAsync(Stream stream, bool implicitTls = false) => RunSessionAsync(new Session(this, stream), implicitTls);
 
-    /// <summary>Listens on a loopback port and runs the script on the first connection.</summary>
-    public (int Port, Task Completion) ListenOnce(bool implicitTls = false)
+    /// <summary>Listens on a loopback port (any free one unless given) and runs the script on the first connection.</summary>
+    public (int Port, Task Completion) ListenOnce(bool implicitTls = false, int port = 0)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
+        var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        return (port, AcceptAsync(listener, implicitTls));
+        return (((IPEndPoint)listener.LocalEndpoint).Port, AcceptAsync(listener, implicitTls));
     }
 
     private async Task AcceptAsync(TcpListener listener, bool implicitTls)
