@@ -86,7 +86,7 @@ public sealed partial class SmtpConnection
                 WriteChunk(transaction, ref writer, data.IsSingleSegment ? data.FirstSpan : data.ToArray(), block.IsLast);
                 if (!streamed)
                 {
-                    await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+                    await FlushAsync(block.IsLast ? SmtpPhase.EndOfData : SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
                     if (transaction.EndOfDataOwed > allowed)
                     {
                         await ReadRepliesAsync(transaction, cancellationToken, leaveEndOfData: allowed).ConfigureAwait(false);

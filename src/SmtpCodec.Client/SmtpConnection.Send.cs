@@ -131,6 +131,12 @@ public sealed partial class SmtpConnection
         }
         catch (Exception e)
         {
+            // The one rule for "the server may hold it" decides what the caller is told, as it decides the pool's verdict.
+            if (e is SmtpException smtp && DeliveryPolicy.FromException(e, LastSendProgress, tried: true) == DeliveryVerdict.OutcomeUnknown)
+            {
+                smtp.MarkMayHaveBeenDelivered();
+            }
+
             SmtpTelemetry.MessagesFailed.Add(1);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             throw;
@@ -233,7 +239,8 @@ public sealed partial class SmtpConnection
                     await WriteChunksAsync(transaction, content, streamed: false, cancellationToken).ConfigureAwait(false);
                 }
 
-                await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+                // The end of data is written: from this flush on, a failure leaves the message possibly delivered.
+                await FlushAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
                 await ReadRepliesAsync(transaction, cancellationToken).ConfigureAwait(false);
             }
 

@@ -44,8 +44,25 @@ public class SmtpException : Exception
     /// <summary>Where the session was when it failed.</summary>
     public SmtpPhase Phase { get; }
 
-    /// <summary>True for 4xx replies, network failures and timeouts; false for 5xx replies and protocol violations.</summary>
-    public bool IsTransient { get; }
+    /// <summary>
+    /// True for 4xx replies, network failures and timeouts; false for 5xx replies and protocol violations, and
+    /// false whenever <see cref="MayHaveBeenDelivered"/> is true (trying again could deliver the message twice).
+    /// </summary>
+    public bool IsTransient { get; private set; }
+
+    /// <summary>
+    /// True when the message may have reached the server: the end of data was written and no reply to it was
+    /// read (the connection failed or timed out in between), or part of its recipients already have it. Do not
+    /// send it again blindly: it could arrive twice.
+    /// </summary>
+    public bool MayHaveBeenDelivered { get; private set; }
+
+    /// <summary>Marks a failure that came after the message may have reached the server: never transient.</summary>
+    internal void MarkMayHaveBeenDelivered()
+    {
+        MayHaveBeenDelivered = true;
+        IsTransient = false;
+    }
 
     /// <summary>The server's reply code, or 0 when the server gave none.</summary>
     public virtual int ReplyCode => 0;

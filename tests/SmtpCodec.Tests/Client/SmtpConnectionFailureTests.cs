@@ -59,7 +59,10 @@ public sealed class SmtpConnectionFailureTests
 
         Assert.Equal(phase, error.Phase);
         Assert.Equal(s_short, error.Timeout);
-        Assert.True(error.IsTransient);
+
+        // Once the end of data is written, a timeout leaves the message possibly delivered: never "try again".
+        Assert.Equal(phase == SmtpPhase.EndOfData, error.MayHaveBeenDelivered);
+        Assert.Equal(phase != SmtpPhase.EndOfData, error.IsTransient);
     }
 
     [Fact]
@@ -158,7 +161,7 @@ public sealed class SmtpConnectionFailureTests
     }
 
     [Fact]
-    public async Task TheServerClosingMidDataIsATransientFailure()
+    public async Task TheServerClosingMidDataIsTransientUnlessTheEndOfDataWasWritten()
     {
         var server = new ScriptedSmtpServer()
             .Send("220 mx.test ESMTP\r\n")
@@ -171,8 +174,51 @@ public sealed class SmtpConnectionFailureTests
         SmtpException error = await Assert.ThrowsAnyAsync<SmtpException>(() => RunAsync(server, null, async c =>
             await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), new byte[1024 * 1024])));
 
-        Assert.True(error.IsTransient);
         Assert.True(error.Phase is SmtpPhase.DataBlock or SmtpPhase.EndOfData, $"phase {error.Phase}");
+
+        // Failing while the content is sent is transient; failing after its end was written is not, as the server may have it.
+        Assert.Equal(error.Phase == SmtpPhase.DataBlock, error.IsTransient);
+        Assert.Equal(error.Phase == SmtpPhase.EndOfData, error.MayHaveBeenDelivered);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheServerClosingAfterTheEndOfDataLeavesTheMessagePossiblyDeliveredAndNotTransient(bool chunking)
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send(chunking ? "250-mx.test\r\n250 CHUNKING\r\n" : "250 mx.test\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
+            .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n");
+        server = chunking
+            ? server.ExpectChunk(last: true).Close()
+            : server.Expect("DATA").Send("354 go\r\n").Expect("hi").Expect(".").Close();
+
+        SmtpException error = await Assert.ThrowsAnyAsync<SmtpException>(() => RunAsync(server, new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "client.test", UseChunking = chunking }, async c =>
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), "hi\r\n"u8.ToArray())));
+
+        Assert.True(error.MayHaveBeenDelivered);
+        Assert.False(error.IsTransient);
+        Assert.Equal(SmtpPhase.EndOfData, error.Phase);
+    }
+
+    [Fact]
+    public async Task AReplyToTheEndOfDataIsNeverAPossibleDelivery()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250 mx.test\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
+            .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
+            .Expect("DATA").Send("354 go\r\n").Expect("hi").Expect(".").Send("451 4.3.0 Try later\r\n")
+            .Expect("RSET").Send("250 Ok\r\n");
+
+        SmtpReplyException error = await Assert.ThrowsAsync<SmtpReplyException>(() => RunAsync(server, null, async c =>
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), "hi\r\n"u8.ToArray())));
+
+        Assert.False(error.MayHaveBeenDelivered);
+        Assert.True(error.IsTransient);
     }
 
     [Fact]
