@@ -91,6 +91,31 @@ public sealed class SendVerbTests : IDisposable
         Assert.Contains("nobody@test refused: 550 5.1.1 No such user", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("close")]
+    [InlineData("421")]
+    [InlineData("500")]
+    public async Task OnceTheMessageIsAcceptedTheExitIsZeroWhateverQuitGets(string quit)
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 scripted ESMTP\n").ExpectPrefix("EHLO ").Send("250-scripted\n250 PIPELINING\n")
+            .Expect("MAIL FROM:<a@test>").Expect("RCPT TO:<b@test>").Expect("DATA")
+            .Send("250 2.1.0 Ok\n250 2.1.5 Ok\n354 Go ahead\n")
+            .ExpectContent().Send("250 2.0.0 Ok: queued as Q1\n").Expect("QUIT");
+        server = quit == "close" ? server.Close() : server.Send($"{quit} 4.3.2 Going away\n".Replace("500 4", "500 5", StringComparison.Ordinal)).Close();
+        (int port, Task completion) = server.ListenOnce();
+        CliResult result = await CliProcess.RunAsync(Encoding.ASCII.GetBytes(Message),
+            "send", "--server", $"127.0.0.1:{port}", "--tls", "none", "--from", "a@test", "--to", "b@test");
+        await completion;
+
+        Assert.True(result.ExitCode == 0, $"{result.ExitCode}: {result.Stderr}");
+        Assert.Equal("250 2.0.0 Ok: queued as Q1", result.StdoutText.TrimEnd());
+        if (quit == "close")
+        {
+            Assert.Contains("warning: the message was accepted", result.Stderr, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task AMessageTheServerRefusesExitsFive()
     {

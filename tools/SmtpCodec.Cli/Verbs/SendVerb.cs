@@ -87,7 +87,16 @@ internal static class SendVerb
             {
                 SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope(from, request.To), message, cancellationToken);
                 Console.WriteLine(result.Reply.ToString());
-                await connection.QuitAsync(cancellationToken);
+                try
+                {
+                    await connection.QuitAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is SmtpException or IOException)
+                {
+                    // The server accepted the message: how the session ends changes nothing for it, and a failure
+                    // here must not make a script send it again.
+                    await Console.Error.WriteLineAsync($"smtpcodec send: warning: the message was accepted; the session did not end cleanly: {e.Message}");
+                }
                 if (result.DeliveredCount == result.Recipients.Count)
                 {
                     return 0;
@@ -114,7 +123,8 @@ internal static class SendVerb
             }
             catch (SmtpException e)
             {
-                await Console.Error.WriteLineAsync($"smtpcodec send: {e.Message}");
+                string caution = e.MayHaveBeenDelivered ? " The message may have been delivered: do not send it again without checking." : "";
+                await Console.Error.WriteLineAsync($"smtpcodec send: {e.Message}{caution}");
                 return 1;
             }
         }
