@@ -40,6 +40,9 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
     /// <summary>When a retry may start (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long RetryAt { get; set; }
 
+    /// <summary>Whether a session limit (MAIL refused with 4xx) already sent it to a new connection once.</summary>
+    public bool MetSessionLimit { get; set; }
+
     /// <summary>Its transaction on the pool's streamed path while the connection owes it replies; null otherwise.</summary>
     public SmtpTransaction? Transaction { get; set; }
 
@@ -50,6 +53,7 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
         Attempts = 0;
         RetryAt = 0;
         Transaction = null;
+        MetSessionLimit = false;
         _state = Waiting;
         _holders = 2;
         if (cancellationToken.CanBeCanceled)

@@ -25,6 +25,13 @@ internal enum DeliveryVerdict
 
     /// <summary>No usable connection could be opened (TLS, AUTH or greeting refused for good).</summary>
     ConnectionFailed,
+
+    /// <summary>
+    /// MAIL was refused for now (4xx): a limit of the session (messages per connection, a rate), not of the
+    /// message. The session ends and the message goes again at once on a new connection; the first time
+    /// costs no attempt.
+    /// </summary>
+    SessionLimit,
 }
 
 /// <summary>How far a send got before it failed: what the server may hold.</summary>
@@ -64,6 +71,11 @@ internal static class DeliveryPolicy
             return DeliveryVerdict.RetryNotCounted;
         }
 
+        if (transaction.Mail.IsTransientFailure)
+        {
+            return DeliveryVerdict.SessionLimit;
+        }
+
         return transaction.FirstFailure.IsTransientFailure || transaction.TooManyRecipients ? DeliveryVerdict.Retry : DeliveryVerdict.Rejected;
     }
 
@@ -90,6 +102,11 @@ internal static class DeliveryPolicy
         if (!tried)
         {
             return DeliveryVerdict.RetryNotCounted;
+        }
+
+        if (exception is SmtpReplyException { Phase: SmtpPhase.Mail, Reply: { IsTransientFailure: true, IsClosing: false } })
+        {
+            return DeliveryVerdict.SessionLimit;
         }
 
         // Anything but an SmtpException (a stream throwing what it should not) is a failed connection.

@@ -45,7 +45,7 @@ public sealed partial class SmtpSender
                 SmtpResponse failure = transaction.FirstFailure;
                 SmtpPhase phase = transaction.FailurePhase;
                 connection.Release(transaction);
-                Apply(operation, verdict, failure, $"The server refused the message at {phase}: {failure}");
+                Apply(operation, verdict, failure, $"The server refused the message at {phase}: {failure}", behindFailure);
                 return;
             }
 
@@ -106,13 +106,16 @@ public sealed partial class SmtpSender
         }
 
         /// <summary>Carries out a verdict other than Accepted.</summary>
-        private void Apply(DeliveryOperation operation, DeliveryVerdict verdict, SmtpResponse reply, string error)
+        private void Apply(DeliveryOperation operation, DeliveryVerdict verdict, SmtpResponse reply, string error, bool behindFailure = false)
         {
             switch (verdict)
             {
                 case DeliveryVerdict.Retry:
                 case DeliveryVerdict.RetryNotCounted:
                     Retry(operation, reply, error, counted: verdict == DeliveryVerdict.Retry);
+                    break;
+                case DeliveryVerdict.SessionLimit:
+                    ResendOnNewSession(operation, reply, error, behindFailure);
                     break;
                 default:
                     SmtpFailureReason reason = verdict switch
@@ -145,6 +148,34 @@ public sealed partial class SmtpSender
             _retries.Enqueue(operation);
         }
 
+        /// <summary>
+        /// A session limit: this session ends (QUIT once nothing is in flight) and the message goes first on the next
+        /// one, with no delay. The first time costs no attempt, later ones do (a server that never takes it ends it),
+        /// and a message refused only because it was sent ahead behind the first refusal of the session never pays.
+        /// </summary>
+        private void ResendOnNewSession(DeliveryOperation operation, SmtpResponse reply, string error, bool behindFailure)
+        {
+            _endSession = true;
+            if (behindFailure)
+            {
+                // Sent ahead (a BDAT window) after the session had met its limit: not this message's doing.
+                operation.Attempts--;
+            }
+            else if (!operation.MetSessionLimit)
+            {
+                operation.MetSessionLimit = true;
+                operation.Attempts--;
+            }
+
+            if (operation.Attempts >= Options.MaxAttempts)
+            {
+                Finish(operation, new SmtpDelivery(SmtpFailureReason.TransientFailuresExhausted, reply, operation.Attempts, error));
+                return;
+            }
+
+            _resend.Enqueue(operation);
+        }
+
         private void Finish(DeliveryOperation operation, SmtpDelivery delivery)
         {
             sender.Count(delivery);
@@ -174,6 +205,13 @@ public sealed partial class SmtpSender
                 DeliveryOperation operation = followUp.Operation;
                 try
                 {
+                    if (_endSession)
+                    {
+                        // The session met a limit: the further transaction goes on a new one.
+                        _endSession = false;
+                        await CloseAsync(quit: true).ConfigureAwait(false);
+                    }
+
                     SmtpConnection connection = await EnsureConnectionAsync().ConfigureAwait(false);
                     SmtpSendResult result = await connection.SendAsync(operation.Envelope.WithRecipients(followUp.Deferred), operation.Message).ConfigureAwait(false);
                     followUp.Refused.AddRange(result.Recipients.Where(r => !r.Delivered));

@@ -20,6 +20,12 @@ public sealed partial class SmtpSender
     private sealed partial class Worker(SmtpSender sender)
     {
         private readonly Queue<DeliveryOperation> _retries = new();
+
+        // Messages refused by a session limit: sent first on the next connection, with no delay.
+        private readonly Queue<DeliveryOperation> _resend = new();
+
+        // Set by a session limit: the connection says QUIT once nothing is in flight, and a new one opens.
+        private bool _endSession;
         private readonly Queue<DeliveryOperation> _inFlight = new();
         private DeliveryOperation? _held;
         private SmtpConnection? _connection;
@@ -54,6 +60,11 @@ public sealed partial class SmtpSender
             if (_held is not null)
             {
                 (operation, _held) = (_held, null);
+                return true;
+            }
+
+            if (_resend.TryDequeue(out operation))
+            {
                 return true;
             }
 
@@ -98,7 +109,7 @@ public sealed partial class SmtpSender
 
         /// <summary>Whether the stream may take another message on this connection (no rotation, no rate limit due).</summary>
         private bool MayContinue(SmtpConnection connection) =>
-            connection.IsConnected && sender._ticksPerMessage == 0 && !RotationDue(connection);
+            connection.IsConnected && sender._ticksPerMessage == 0 && !_endSession && !RotationDue(connection);
 
         private bool RotationDue(SmtpConnection connection)
         {
@@ -114,7 +125,7 @@ public sealed partial class SmtpSender
             ChannelReader<DeliveryOperation> reader = sender._queue.Reader;
             while (true)
             {
-                if (_held is not null)
+                if (_held is not null || _resend.Count > 0)
                 {
                     return true;
                 }
@@ -195,6 +206,13 @@ public sealed partial class SmtpSender
             else
             {
                 await StreamDataAsync(connection, operation).ConfigureAwait(false);
+            }
+
+            if (_endSession)
+            {
+                // A session limit was met: nothing is in flight now; the next message opens a new connection at once.
+                _endSession = false;
+                await CloseAsync(quit: true).ConfigureAwait(false);
             }
         }
 

@@ -12,8 +12,8 @@ public sealed class DeliveryPolicyTests
         { 250, [250], 354, 250, false, nameof(DeliveryVerdict.Accepted) },
         { 250, [250, 550], 0, 250, false, nameof(DeliveryVerdict.Accepted) },
         { 550, [503], 503, 0, false, nameof(DeliveryVerdict.Rejected) },
-        { 451, [503], 503, 0, false, nameof(DeliveryVerdict.Retry) },
-        { 452, [503], 503, 0, false, nameof(DeliveryVerdict.Retry) },               // a session limit (452 4.5.3 to MAIL) is temporary
+        { 451, [503], 503, 0, false, nameof(DeliveryVerdict.SessionLimit) },        // MAIL refused for now: a limit of the session
+        { 452, [503], 503, 0, false, nameof(DeliveryVerdict.SessionLimit) },        // OpenSMTPD's 452 4.5.3 after 100 messages
         { 250, [550], 354, 0, false, nameof(DeliveryVerdict.Rejected) },
         { 250, [450], 354, 0, false, nameof(DeliveryVerdict.Retry) },
         { 250, [452, 452], 354, 0, false, nameof(DeliveryVerdict.Retry) },          // too many recipients: nobody refused for good
@@ -23,6 +23,7 @@ public sealed class DeliveryPolicyTests
         { 503, [503], 0, 503, true, nameof(DeliveryVerdict.RetryNotCounted) },      // behind a failed BDAT transaction: not its fault
         { 503, [503], 0, 503, false, nameof(DeliveryVerdict.Rejected) },
         { 550, [503], 0, 503, true, nameof(DeliveryVerdict.Rejected) },
+        { 452, [503], 0, 554, true, nameof(DeliveryVerdict.SessionLimit) },         // the worker charges no attempt behind a failure
     };
 
     [Theory]
@@ -46,6 +47,8 @@ public sealed class DeliveryPolicyTests
         { "421", nameof(SendProgress.EndOfDataWritten), false, nameof(DeliveryVerdict.RetryNotCounted) }, // queued behind the 421
         { "421", nameof(SendProgress.Delivered), true, nameof(DeliveryVerdict.OutcomeUnknown) },
         { "550 at MAIL", nameof(SendProgress.None), true, nameof(DeliveryVerdict.Rejected) },
+        { "452 at MAIL", nameof(SendProgress.None), true, nameof(DeliveryVerdict.SessionLimit) },
+        { "452 at MAIL", nameof(SendProgress.None), false, nameof(DeliveryVerdict.RetryNotCounted) },
         { "535 at AUTH", nameof(SendProgress.None), true, nameof(DeliveryVerdict.ConnectionFailed) },
         { "554 greeting", nameof(SendProgress.None), true, nameof(DeliveryVerdict.ConnectionFailed) },
         { "TLS refused", nameof(SendProgress.None), true, nameof(DeliveryVerdict.ConnectionFailed) },
@@ -75,6 +78,7 @@ public sealed class DeliveryPolicyTests
         "timeout" => new SmtpTimeoutException(SmtpPhase.EndOfData, TimeSpan.FromMinutes(10)),
         "421" => new SmtpReplyException(SmtpPhase.EndOfData, new SmtpResponse(421, null, "4.3.2 Shutting down"), "The message"),
         "550 at MAIL" => new SmtpReplyException(SmtpPhase.Mail, new SmtpResponse(550, null, "5.7.1 No"), "MAIL FROM"),
+        "452 at MAIL" => new SmtpReplyException(SmtpPhase.Mail, new SmtpResponse(452, null, "4.5.3 Too many messages"), "MAIL FROM"),
         "535 at AUTH" => new SmtpReplyException(SmtpPhase.Auth, new SmtpResponse(535, null, "5.7.8 Bad credentials"), "AUTH PLAIN"),
         "554 greeting" => new SmtpReplyException(SmtpPhase.Greeting, new SmtpResponse(554, null, "No SMTP service"), "The greeting"),
         "TLS refused" => new SmtpException(SmtpPhase.StartTls, "The certificate is not trusted.", isTransient: false),

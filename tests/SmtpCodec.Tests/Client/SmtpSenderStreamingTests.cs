@@ -170,8 +170,9 @@ public sealed class SmtpSenderStreamingTests
         int refusals = 0;
         var peer = new PipeSmtpPeer
         {
-            Override = (line, _) => line.StartsWith("MAIL FROM:<m1@", StringComparison.Ordinal) && Interlocked.Increment(ref refusals) == 1
-                ? "451 4.3.0 Try again" : null,
+            // A temporary refusal of the recipient (a refusal of MAIL is a session limit, tested below).
+            Override = (line, mail) => line.StartsWith("RCPT TO:", StringComparison.Ordinal) && mail!.Contains("<m1@", StringComparison.Ordinal)
+                && Interlocked.Increment(ref refusals) == 1 ? "450 4.2.1 Mailbox busy, try again" : null,
         };
         (SmtpDelivery[] deliveries, _) = await SendAllQueuedFirstAsync(peer, 5, chunking: false, from: i => $"m{i}@test");
 
@@ -231,6 +232,51 @@ public sealed class SmtpSenderStreamingTests
         Assert.Equal(3, peer.Connections);
         Assert.Equal(30, peer.Accepted);
         await peer.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ASessionLimitOnMailEndsTheSessionAndTheMessageGoesAtOnceOnANewOneAtNoAttempt(bool chunking)
+    {
+        // 452 to every MAIL after 5 per session (OpenSMTPD answers so after 100): every message gets through on
+        // new connections, with no retry delay (an hour here) and no attempt spent (one allowed here).
+        var peer = new PipeSmtpPeer(chunking) { Received = [], MaxMessagesPerSession = 5 };
+        const int count = 500;
+        SmtpSenderOptions options = Options(peer, chunking) with
+        {
+            Connections = 2,
+            MaxAttempts = 1,
+            RetryDelay = TimeSpan.FromHours(1),
+            QueueCapacity = count,
+        };
+        await using var sender = new SmtpSender(options);
+        Task<SmtpDelivery>[] pending = Enumerable.Range(0, count)
+            .Select(i => sender.SendAsync(new SmtpEnvelope("a@test", "b@test"), Message(i)).AsTask())
+            .ToArray();
+        SmtpDelivery[] deliveries = await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.All(deliveries, d => Assert.True(d.Accepted, d.Error));
+        Assert.All(deliveries, d => Assert.Equal(1, d.Attempts));
+        Assert.Equal(count, sender.AcceptedCount);
+        Assert.Equal(0, sender.FailedCount);
+        Assert.InRange(peer.Connections, count / 5, count / 5 + 10);
+        await sender.StopAsync();
+        await peer.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        AssertReceivedAsSent(peer, count);
+    }
+
+    [Fact]
+    public async Task AServerThatNeverTakesMailEndsTheMessageOnceItsAttemptsAreSpent()
+    {
+        var peer = new PipeSmtpPeer { MaxMessagesPerSession = 0 };
+        SmtpSenderOptions options = Options(peer, chunking: false) with { MaxAttempts = 2, RetryDelay = TimeSpan.FromHours(1) };
+        await using var sender = new SmtpSender(options);
+        SmtpDelivery delivery = await sender.SendAsync(new SmtpEnvelope("a@test", "b@test"), Message(1)).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(SmtpFailureReason.TransientFailuresExhausted, delivery.Reason);
+        Assert.Equal(452, delivery.Reply.Code);
+        Assert.Equal(3, peer.SessionLimitRefusals); // the first refusal is free, then two attempts
     }
 
     private static async Task<(SmtpDelivery[] Deliveries, long Accepted)> SendAllQueuedFirstAsync(

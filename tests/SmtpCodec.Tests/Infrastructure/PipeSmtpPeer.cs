@@ -40,6 +40,14 @@ internal sealed class PipeSmtpPeer
     /// <summary>EHLO keywords offered besides PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES, SIZE (and CHUNKING when asked).</summary>
     public IReadOnlyList<string> ExtraExtensions { get; init; } = [];
 
+    /// <summary>When set, MAIL is refused with 452 4.5.3 once a session has had this many transactions.</summary>
+    public int? MaxMessagesPerSession { get; init; }
+
+    private int _sessionLimitRefusals;
+
+    /// <summary>MAIL commands refused by <see cref="MaxMessagesPerSession"/>.</summary>
+    public int SessionLimitRefusals => Volatile.Read(ref _sessionLimitRefusals);
+
     /// <summary>When set, every accepted message's content (unstuffed, as received) is kept.</summary>
     public List<byte[]>? Received { get; set; }
 
@@ -113,6 +121,7 @@ internal sealed class PipeSmtpPeer
         private bool _bdatLast;
         private bool _inData;
         private bool _mailSeen;
+        private int _mailsInSession;
         private int _accepted;
         private MemoryStream? _content;
         private string? _currentMail;
@@ -237,14 +246,32 @@ internal sealed class PipeSmtpPeer
                     Interlocked.Increment(ref peer._mailAfterEnd);
                 }
 
-                _mailSeen = true;
                 _accepted = 0;
-                output.Write("250 2.1.0 Ok\r\n"u8);
+                if (peer.MaxMessagesPerSession is { } most && _mailsInSession >= most)
+                {
+                    // As OpenSMTPD's default session limit answers (100 messages there).
+                    _mailSeen = false;
+                    Interlocked.Increment(ref peer._sessionLimitRefusals);
+                    output.Write("452 4.5.3 Too many recipients: Too many messages sent\r\n"u8);
+                }
+                else
+                {
+                    _mailsInSession++;
+                    _mailSeen = true;
+                    output.Write("250 2.1.0 Ok\r\n"u8);
+                }
             }
             else if (Ascii.EqualsIgnoreCase(verb, "RCPT"u8))
             {
-                _accepted++;
-                output.Write("250 2.1.5 Ok\r\n"u8);
+                if (!_mailSeen)
+                {
+                    output.Write("503 5.5.1 Error: need MAIL command\r\n"u8);
+                }
+                else
+                {
+                    _accepted++;
+                    output.Write("250 2.1.5 Ok\r\n"u8);
+                }
             }
             else if (Ascii.EqualsIgnoreCase(verb, "DATA"u8))
             {
