@@ -80,6 +80,39 @@ public sealed partial class SmtpSender : IAsyncDisposable
             : EnqueueSlowlyAsync(operation, version, cancellationToken);
     }
 
+    private async ValueTask<SmtpDelivery> EnqueueSlowlyAsync(DeliveryOperation operation, short version, CancellationToken cancellationToken)
+    {
+        SmtpQueuedMessage queued = await WaitForRoomAsync(operation, new SmtpQueuedMessage(new ValueTask<SmtpDelivery>(operation, version)), cancellationToken).ConfigureAwait(false);
+        return await queued.Delivery.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues a message and returns as soon as it is queued (waiting only for room when
+    /// <see cref="SmtpSenderOptions.QueueCapacity"/> messages wait), with a handle to await its end. A producer
+    /// loop awaiting this for each message is bounded by the queue: no semaphore of its own is needed.
+    /// </summary>
+    /// <param name="envelope">Sender, recipients and parameters.</param>
+    /// <param name="message">The message; it must stay unchanged until its delivery completes.</param>
+    /// <param name="cancellationToken">Cancels the message while it waits for room or in the queue (once sent, it runs to its end).</param>
+    /// <returns>The queued message, whose <see cref="SmtpQueuedMessage.Delivery"/> completes with its end.</returns>
+    /// <exception cref="InvalidOperationException">The sender was stopped.</exception>
+    public ValueTask<SmtpQueuedMessage> EnqueueAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        DeliveryOperation operation = Rent();
+        short version = operation.Version;
+        operation.Prepare(envelope, message, cancellationToken);
+        var queued = new SmtpQueuedMessage(new ValueTask<SmtpDelivery>(operation, version));
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Already ended as cancelled: it never enters the queue.
+            operation.Release();
+            return new ValueTask<SmtpQueuedMessage>(queued);
+        }
+
+        return _queue.Writer.TryWrite(operation) ? new ValueTask<SmtpQueuedMessage>(queued) : WaitForRoomAsync(operation, queued, cancellationToken);
+    }
+
     /// <summary>
     /// Submits a message read from a stream. The sender must hold it while it waits and for retries, so it
     /// is read whole into a pooled buffer (returned when the message ends); for a single message of any
@@ -174,7 +207,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
 
     private DeliveryOperation Rent() => _pool.TryDequeue(out DeliveryOperation? pooled) ? pooled : new DeliveryOperation(this);
 
-    private async ValueTask<SmtpDelivery> EnqueueSlowlyAsync(DeliveryOperation operation, short version, CancellationToken cancellationToken)
+    private async ValueTask<SmtpQueuedMessage> WaitForRoomAsync(DeliveryOperation operation, SmtpQueuedMessage queued, CancellationToken cancellationToken)
     {
         try
         {
@@ -191,7 +224,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
             throw new InvalidOperationException("The sender is stopped and takes no more messages.");
         }
 
-        return await new ValueTask<SmtpDelivery>(operation, version).ConfigureAwait(false);
+        return queued;
     }
 
     /// <summary>Spaces message starts across the pool when a rate limit is set.</summary>
