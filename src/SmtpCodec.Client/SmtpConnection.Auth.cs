@@ -13,6 +13,23 @@ public sealed partial class SmtpConnection
     private static readonly SaslMechanism[] s_passwordPreference =
         [SaslMechanism.ScramSha256, SaslMechanism.CramMd5, SaslMechanism.Plain, SaslMechanism.Login];
 
+    /// <summary>AUTH with credentials from the provider; refused ones (535) are refreshed once and tried again.</summary>
+    private async Task AuthenticateWithProviderAsync(Func<SmtpCredentialsRequest, CancellationToken, ValueTask<SmtpCredentials>> provider, CancellationToken cancellationToken)
+    {
+        SmtpCredentials first = await provider(new SmtpCredentialsRequest(_host, default), cancellationToken).ConfigureAwait(false)
+            ?? throw new SmtpException(SmtpPhase.Auth, "The credentials provider returned no credentials.", isTransient: false);
+        try
+        {
+            await AuthenticateAsync(first, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpReplyException refused) when (refused.Reply.Is(SmtpReplyCode.AuthenticationCredentialsInvalid) && IsConnected)
+        {
+            SmtpCredentials fresh = await provider(new SmtpCredentialsRequest(_host, refused.Reply), cancellationToken).ConfigureAwait(false)
+                ?? throw new SmtpException(SmtpPhase.Auth, "The credentials provider returned no credentials to replace refused ones.", isTransient: false);
+            await AuthenticateAsync(fresh, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task AuthenticateAsync(SmtpCredentials credentials, CancellationToken cancellationToken)
     {
         SaslMechanism mechanism = ChooseMechanism(credentials);

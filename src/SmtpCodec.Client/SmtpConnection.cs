@@ -145,6 +145,11 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private static async Task<SmtpConnection> OpenAsync(Stream stream, string host, SmtpConnectionOptions options, EndPoint? localEndPoint, int? port, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        if (options.Credentials is not null && options.CredentialsProvider is not null)
+        {
+            throw new ArgumentException("Set Credentials or CredentialsProvider, not both.", nameof(options));
+        }
+
         var connection = new SmtpConnection(stream, host, options, localEndPoint, port);
         using Activity? activity = SmtpTelemetry.ActivitySource.StartActivity("smtp.connect", ActivityKind.Client);
         activity?.SetTag("server.address", host);
@@ -184,7 +189,11 @@ public sealed partial class SmtpConnection : IAsyncDisposable
             await StartTlsAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (_options.Credentials is not null)
+        if (_options.CredentialsProvider is { } provider)
+        {
+            await AuthenticateWithProviderAsync(provider, cancellationToken).ConfigureAwait(false);
+        }
+        else if (_options.Credentials is not null)
         {
             await AuthenticateAsync(_options.Credentials, cancellationToken).ConfigureAwait(false);
         }

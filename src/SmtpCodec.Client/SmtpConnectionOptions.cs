@@ -18,8 +18,15 @@ public sealed class SmtpConnectionOptions
     /// <summary>TLS settings.</summary>
     public SmtpTlsOptions Tls { get; init; } = new();
 
-    /// <summary>Credentials for AUTH; none skips AUTH.</summary>
+    /// <summary>Credentials for AUTH; none (and no <see cref="CredentialsProvider"/>) skips AUTH.</summary>
     public SmtpCredentials? Credentials { get; init; }
+
+    /// <summary>
+    /// Asked for credentials on every connection, instead of fixed <see cref="Credentials"/> (OAuth access tokens
+    /// expire). When the server refuses what it gave (535), it is asked once more with
+    /// <see cref="SmtpCredentialsRequest.IsRefresh"/> true, and AUTH is tried again on the same connection.
+    /// </summary>
+    public Func<SmtpCredentialsRequest, CancellationToken, ValueTask<SmtpCredentials>>? CredentialsProvider { get; init; }
 
     /// <summary>
     /// Allow AUTH over a connection without TLS (never by default): every mechanism then exposes the credentials,
