@@ -236,6 +236,24 @@ public sealed class SmtpConnectionFailureTests
         });
     }
 
+    [Fact]
+    public async Task ACancelledPipeReadIsNoEndOfTheMessage()
+    {
+        // CancelPendingRead is not the writer completing: what arrived so far is part of a message, never all of it,
+        // so no terminator may follow it (the server would deliver the truncated message).
+        var server = AfterThe354();
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync("Subject: cut short\r\n\r\nfirst half\r\n"u8.ToArray());
+        _ = Task.Delay(200).ContinueWith(_ => pipe.Reader.CancelPendingRead(), TaskScheduler.Default);
+        await RunAsync(server, null, async c =>
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), pipe.Reader));
+            Assert.False(c.IsConnected);
+        });
+
+        Assert.Empty(server.Messages);
+    }
+
     private static ScriptedSmtpServer AfterThe354() => new ScriptedSmtpServer()
         .Send("220 mx.test ESMTP\r\n")
         .Expect("EHLO client.test").Send("250 mx.test\r\n")
