@@ -185,7 +185,15 @@ internal sealed class ContentReader
         {
             ReadResult read = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = read.Buffer;
-            bool completed = read.IsCompleted || read.IsCanceled;
+            if (read.IsCanceled)
+            {
+                // CancelPendingRead is not the writer completing: what arrived is part of the message, never all of
+                // it, so it must not be ended (a terminator or BDAT LAST would deliver it truncated).
+                pipe.AdvanceTo(buffer.Start);
+                throw new OperationCanceledException("The content pipe's read was cancelled before its writer completed: the message is incomplete.");
+            }
+
+            bool completed = read.IsCompleted;
             if (buffer.Length >= max || completed)
             {
                 // A block is the last only when the writer has completed and nothing follows it; a block of exactly

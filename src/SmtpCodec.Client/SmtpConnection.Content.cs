@@ -65,7 +65,8 @@ public sealed partial class SmtpConnection
     /// BDAT content (RFC 3030). For the connection's own sends (<paramref name="streamed"/> false) in chunks of
     /// <see cref="ChunkSize"/>, each flushed, with up to <see cref="MaxChunksInFlight"/> replies outstanding when
     /// pipelining (else each waits for its reply). For the pool (<paramref name="streamed"/> true) the whole
-    /// message as one BDAT LAST chunk, not flushed, its reply left to the pool's window.
+    /// message as one BDAT LAST chunk, not flushed, its reply left to the pool's window. Once a chunk is refused no
+    /// further one goes out (RFC 3030 section 2): the transaction has failed and the caller resets it.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask WriteChunksAsync(SmtpTransaction transaction, MessageContent content, bool streamed, CancellationToken cancellationToken)
@@ -93,7 +94,7 @@ public sealed partial class SmtpConnection
                     }
                 }
             }
-            while (!block.IsLast);
+            while (!block.IsLast && !transaction.ContentRefused);
         }
         finally
         {

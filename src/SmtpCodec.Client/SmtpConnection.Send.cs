@@ -257,6 +257,14 @@ public sealed partial class SmtpConnection
         }
         catch
         {
+            // Whatever failed here with the connection still open (a content stream throwing, a pipe read
+            // cancelled) may have left part of the transaction written, the server still in DATA or between
+            // chunks: nothing more may go out on this connection, or it would become part of the message.
+            if (!_broken)
+            {
+                _ = Broken(null);
+            }
+
             if (LastSendProgress != SendProgress.Delivered)
             {
                 LastSendProgress = DeliveryPolicy.ProgressOf(transaction);

@@ -176,7 +176,7 @@ public sealed partial class SmtpConnection
     /// RSET after a refused transaction (RFC 5321 section 4.1.1.5), and before it the lone terminator that a
     /// 354 nobody will use still needs (RFC 2920 section 3.1), in one write. With no transaction, RSET alone
     /// (the pool after a failed BDAT window). A server that does not answer RSET with 250 cannot be trusted
-    /// with another transaction: the connection is closed (the refusal stays the news).
+    /// with another transaction: the connection is closed (the refusal stays the news), the same for a 421 to the RSET.
     /// </summary>
     internal async ValueTask AbandonAsync(SmtpTransaction? transaction, CancellationToken cancellationToken)
     {
@@ -195,10 +195,17 @@ public sealed partial class SmtpConnection
             transaction.MarkEnded();
         }
 
-        SmtpResponse reset = await ReadReplyAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
-        if (!reset.Is(SmtpReplyCode.Completed))
+        try
         {
-            _ = Broken(null);
+            SmtpResponse reset = await ReadReplyAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
+            if (!reset.Is(SmtpReplyCode.Completed))
+            {
+                _ = Broken(null);
+            }
+        }
+        catch (SmtpReplyException e) when (e.Reply.IsClosing)
+        {
+            // A 421 to the RSET: ReadReplyAsync has closed the connection, and the refusal stays the news.
         }
     }
 

@@ -88,6 +88,12 @@ internal sealed class SmtpTransaction
     /// <summary>The commands before the content succeeded: MAIL taken, a recipient accepted, and for DATA a 354.</summary>
     public bool IsOpen => Closing.IsNone && Mail.IsSuccess && Accepted > 0 && (!UsesData || Data.Is(SmtpReplyCode.StartMailInput));
 
+    /// <summary>
+    /// Whether an end-of-data reply read so far refused the content (with BDAT: a chunk): the transaction has
+    /// failed, and no further chunk may be sent (RFC 3030 section 2).
+    /// </summary>
+    public bool ContentRefused => !Final.IsNone && !Final.Is(SmtpReplyCode.Completed);
+
     /// <summary>Whether the server took the message (for the accepted recipients).</summary>
     public bool Delivered => Final.Is(SmtpReplyCode.Completed);
 

@@ -91,6 +91,31 @@ public sealed class SmtpConnectionChunkingTests
     }
 
     [Fact]
+    public async Task NoFurtherChunkIsSentOnceAChunkIsRefused()
+    {
+        // RFC 3030 section 2: after a 4xx or 5xx to a BDAT the transaction has failed and the client must send no
+        // further BDAT segment; RSET clears it.
+        byte[] message = new byte[70_000];
+        message.AsSpan().Fill((byte)'z');
+        var server = Session("250-mx.test\r\n250 CHUNKING\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
+            .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
+            .ExpectChunk(last: false).Send("452 4.3.1 Insufficient system storage\r\n")
+            .Expect("RSET").Send("250 Ok\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        await RunAsync(server, async c =>
+        {
+            SmtpReplyException error = await Assert.ThrowsAsync<SmtpReplyException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), message));
+            Assert.Equal(452, error.ReplyCode);
+            Assert.Equal(SmtpPhase.EndOfData, error.Phase);
+            await c.QuitAsync();
+        });
+
+        Assert.Single(server.Chunks);
+    }
+
+    [Fact]
     public async Task BinaryMimeIsSentRawAndNeedsChunking()
     {
         byte[] binary = [0x00, 0x0D, 0xFF, 0x0A, 0x2E, 0x0A];

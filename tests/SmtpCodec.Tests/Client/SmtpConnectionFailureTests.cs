@@ -255,6 +255,87 @@ public sealed class SmtpConnectionFailureTests
         Assert.Equal("Subject: piped\r\n\r\n..first line\r\nlast\r\n", Encoding.ASCII.GetString(server.Messages.Single()));
     }
 
+    [Fact]
+    public async Task AContentStreamThatFailsAfterThe354ClosesTheConnection()
+    {
+        // The server is in the middle of DATA: nothing else may be written on this connection, or the next
+        // command would become part of the message.
+        var server = AfterThe354();
+        await RunAsync(server, null, async c =>
+        {
+            await Assert.ThrowsAsync<IOException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), new FailingStream()));
+            Assert.False(c.IsConnected);
+        });
+    }
+
+    [Fact]
+    public async Task CancellingWhileAPipeIsAwaitedClosesTheConnection()
+    {
+        var server = AfterThe354();
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync("Subject: never ends\r\n"u8.ToArray());
+        await RunAsync(server, null, async c =>
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), pipe.Reader, cancel.Token));
+            Assert.False(c.IsConnected);
+        });
+    }
+
+    [Fact]
+    public async Task ACancelledPipeReadIsNoEndOfTheMessage()
+    {
+        // CancelPendingRead is not the writer completing: what arrived so far is part of a message, never all of it,
+        // so no terminator may follow it (the server would deliver the truncated message).
+        var server = AfterThe354();
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync("Subject: cut short\r\n\r\nfirst half\r\n"u8.ToArray());
+        _ = Task.Delay(200).ContinueWith(_ => pipe.Reader.CancelPendingRead(), TaskScheduler.Default);
+        await RunAsync(server, null, async c =>
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), pipe.Reader));
+            Assert.False(c.IsConnected);
+        });
+
+        Assert.Empty(server.Messages);
+    }
+
+    private static ScriptedSmtpServer AfterThe354() => new ScriptedSmtpServer()
+        .Send("220 mx.test ESMTP\r\n")
+        .Expect("EHLO client.test").Send("250 mx.test\r\n")
+        .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
+        .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
+        .Expect("DATA").Send("354 go\r\n")
+        .ExpectClose();
+
     private static Task RunAsync(ScriptedSmtpServer server, SmtpConnectionOptions? options, Func<SmtpConnection, Task> client) =>
         SmtpConnectionTests.RunAsync(server, client, options ?? new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "client.test" });
+
+    private sealed class FailingStream : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("The source disk failed.");
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromException<int>(new IOException("The source disk failed."));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }
