@@ -189,14 +189,16 @@ public sealed partial class SmtpConnection
 
         WriteCommand(SmtpPhase.Other, static (w, _) => SmtpCommandWriter.WriteRset(w), 0);
         await FlushAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
-        if (transaction is not null)
-        {
-            await ReadRepliesAsync(transaction, cancellationToken).ConfigureAwait(false);
-            transaction.MarkEnded();
-        }
-
         try
         {
+            // Everything else the transaction was owed is read already: only the lone terminator's reply is left.
+            if (transaction is { AbandonOwed: true })
+            {
+                await ReadReplyAsync(SmtpPhase.EndOfData, cancellationToken).ConfigureAwait(false);
+                transaction.RecordAbandoned();
+            }
+
+            transaction?.MarkEnded();
             SmtpResponse reset = await ReadReplyAsync(SmtpPhase.Other, cancellationToken).ConfigureAwait(false);
             if (!reset.Is(SmtpReplyCode.Completed))
             {
@@ -205,7 +207,9 @@ public sealed partial class SmtpConnection
         }
         catch (SmtpReplyException e) when (e.Reply.IsClosing)
         {
-            // A 421 to the RSET: ReadReplyAsync has closed the connection, and the refusal stays the news.
+            // A 421 to the lone terminator or to the RSET: ReadReplyAsync has closed the connection, and the
+            // refusal stays the transaction's news (it is not recorded as the transaction's closing reply).
+            transaction?.MarkEnded();
         }
     }
 

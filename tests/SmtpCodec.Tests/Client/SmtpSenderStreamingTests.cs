@@ -116,6 +116,28 @@ public sealed class SmtpSenderStreamingTests
     }
 
     [Fact]
+    public async Task ARefusedMessageStaysRefusedWhenTheServerAnswersTheLoneTerminatorWith421()
+    {
+        // Every recipient refused, yet DATA got its 354: the lone terminator's 421 only ends the session.
+        var peer = new PipeSmtpPeer
+        {
+            Override = (line, mail) => mail?.Contains("doomed@", StringComparison.Ordinal) != true ? null
+                : line.StartsWith("RCPT", StringComparison.Ordinal) ? "550 5.1.1 No such user"
+                : line == "DATA" ? "354 Go ahead"
+                : line == "." ? "421 4.3.2 Shutting down"
+                : null,
+        };
+        await using var sender = new SmtpSender(Options(peer, chunking: false));
+        SmtpDelivery refused = await sender.SendAsync(new SmtpEnvelope("doomed@test", "b@test"), Message(1));
+        SmtpDelivery next = await sender.SendAsync(new SmtpEnvelope("a@test", "b@test"), Message(2));
+
+        Assert.Equal(SmtpFailureReason.Rejected, refused.Reason);
+        Assert.Equal(550, refused.Reply.Code);
+        Assert.Equal(1, refused.Attempts);
+        Assert.True(next.Accepted, next.Error);
+    }
+
+    [Fact]
     public async Task RecipientsDeferredWith452GoInAFurtherTransaction()
     {
         int deferrals = 0;
