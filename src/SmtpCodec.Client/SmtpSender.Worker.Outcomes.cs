@@ -102,7 +102,8 @@ public sealed partial class SmtpSender
         {
             DeliveryVerdict verdict = DeliveryPolicy.FromException(exception, progress, tried);
             string error = exception is SmtpException or ArgumentException ? exception.Message : AsSmtpException(exception, SmtpPhase.Other).Message;
-            Apply(operation, verdict, (exception as SmtpReplyException)?.Reply ?? default, error);
+            SmtpReplyException? replied = exception as SmtpReplyException ?? exception.InnerException as SmtpReplyException;
+            Apply(operation, verdict, replied?.Reply ?? default, error);
         }
 
         /// <summary>Carries out a verdict other than Accepted.</summary>

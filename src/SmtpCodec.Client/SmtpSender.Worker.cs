@@ -32,6 +32,7 @@ public sealed partial class SmtpSender
         private int _sentOnConnection;
         private long _openedAt;
         private long _reconnectAt;
+        private int _connectFailures;
 
         private SmtpSenderOptions Options => sender._options;
 
@@ -239,8 +240,8 @@ public sealed partial class SmtpSender
 
                 if (_connection is null)
                 {
-                    // After a temporary failure the next attempt waits RetryDelay, so that a server that is down
-                    // does not see a burst of connects, each spending one queued message's attempts.
+                    // After temporary failures the next attempt waits, longer each time (ConnectionBreaker.ReconnectDelay),
+                    // so that a server that is down does not see a burst of connects, each spending a message's attempts.
                     TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _reconnectAt);
                     if (wait > TimeSpan.Zero)
                     {
@@ -250,10 +251,12 @@ public sealed partial class SmtpSender
                     try
                     {
                         _connection = await sender.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                        _connectFailures = 0;
                     }
                     catch (Exception caught) when (AsSmtpException(caught, SmtpPhase.Connect).IsTransient)
                     {
-                        _reconnectAt = Stopwatch.GetTimestamp() + (long)(Options.RetryDelay.TotalSeconds * Stopwatch.Frequency);
+                        TimeSpan delay = ConnectionBreaker.ReconnectDelay(++_connectFailures, Options.RetryDelay, Options.MaxReconnectDelay > Options.RetryDelay ? Options.MaxReconnectDelay : Options.RetryDelay, Random.Shared.NextDouble());
+                        _reconnectAt = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
                         throw;
                     }
                 }

@@ -21,6 +21,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
     private readonly ConcurrentQueue<SmtpConnection> _opened = new();
     private readonly Task[] _workers;
     private readonly long _ticksPerMessage;
+    private readonly ConnectionBreaker _breaker;
     private long _nextStart;
     private long _accepted;
     private long _failed;
@@ -39,6 +40,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
             SingleWriter = false,
             SingleReader = false,
         });
+        _breaker = new ConnectionBreaker(options.BreakerCoolDown);
         _ticksPerMessage = options.MaxMessagesPerSecond > 0 ? (long)(Stopwatch.Frequency / options.MaxMessagesPerSecond) : 0;
         _workers = new Task[options.Connections];
         for (int i = 0; i < _workers.Length; i++)
@@ -55,6 +57,16 @@ public sealed partial class SmtpSender : IAsyncDisposable
 
     /// <summary>Connections opened so far (reconnects included).</summary>
     public long ConnectionsOpened => Interlocked.Read(ref _connectionsOpened);
+
+    /// <summary>
+    /// The permanent connection failure that stopped the pool from connecting (its breaker is open), or null while
+    /// it connects normally. Messages fail at once with it until <see cref="SmtpSenderOptions.BreakerCoolDown"/>
+    /// passes or <see cref="ResetBreaker"/> is called.
+    /// </summary>
+    public SmtpException? BreakerCause => _breaker.Cause;
+
+    /// <summary>Lets the pool connect again at once after a permanent failure (new credentials, a fixed server).</summary>
+    public void ResetBreaker() => _breaker.Reset();
 
     /// <summary>Submits a message; waits for room when the queue is full, then for the message's end.</summary>
     /// <param name="envelope">Sender, recipients and parameters.</param>
@@ -192,9 +204,25 @@ public sealed partial class SmtpSender : IAsyncDisposable
 
     private async Task<SmtpConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
-        SmtpConnection connection = _options.ConnectAsync is { } connect
-            ? await connect(cancellationToken).ConfigureAwait(false)
-            : await SmtpConnection.ConnectAsync(_options.Host, _options.Port, _options.Connection, cancellationToken).ConfigureAwait(false);
+        if (_breaker.Cause is { } cause)
+        {
+            throw _breaker.Refusal(cause);
+        }
+
+        SmtpConnection connection;
+        try
+        {
+            connection = _options.ConnectAsync is { } connect
+                ? await connect(cancellationToken).ConfigureAwait(false)
+                : await SmtpConnection.ConnectAsync(_options.Host, _options.Port, _options.Connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpException e) when (DeliveryPolicy.FromException(e, SendProgress.None, tried: true) == DeliveryVerdict.ConnectionFailed)
+        {
+            // A permanent failure to open a connection will fail the next one the same way: stop connecting.
+            _breaker.Trip(e);
+            throw;
+        }
+
         Interlocked.Increment(ref _connectionsOpened);
         return connection;
     }

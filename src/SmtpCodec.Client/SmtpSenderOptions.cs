@@ -47,8 +47,18 @@ public sealed record SmtpSenderOptions
     /// <summary>Attempts per message when failures are temporary (4xx, network) and retrying is safe.</summary>
     public int MaxAttempts { get; init; } = 3;
 
-    /// <summary>The wait before a retry (and before reconnecting after a failed connection).</summary>
+    /// <summary>The wait before a retry, and the first wait before reconnecting after a failed connection.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait before reconnecting: after transient connection failures in a row the wait doubles from <see cref="RetryDelay"/> up to this (or to <see cref="RetryDelay"/> when that is longer), plus up to half again at random.</summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// After a permanent failure to open a connection (AUTH refused, TLS refused or untrusted, a 5xx greeting), how
+    /// long the pool attempts no connection: queued and new messages fail at once with that reason, until this has
+    /// passed or <see cref="SmtpSender.ResetBreaker"/> is called.
+    /// </summary>
+    public TimeSpan BreakerCoolDown { get; init; } = TimeSpan.FromMinutes(5);
 
     internal void Validate()
     {
@@ -64,5 +74,8 @@ public sealed record SmtpSenderOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxMessagesPerConnection);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxAttempts);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxMessagesPerSecond);
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxReconnectDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(BreakerCoolDown, TimeSpan.Zero);
     }
 }
