@@ -68,9 +68,10 @@ public sealed partial class SmtpConnection
         TimeSpan timeout = _options.Timeouts.For(phase == SmtpPhase.Connect ? SmtpPhase.Connect : SmtpPhase.StartTls);
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timer.CancelAfter(timeout);
+        var diagnosis = new TlsDiagnosis();
         try
         {
-            await ssl.AuthenticateAsClientAsync(_options.Tls.ToAuthenticationOptions(_host), timer.Token).ConfigureAwait(false);
+            await ssl.AuthenticateAsClientAsync(_options.Tls.ToAuthenticationOptions(_host, diagnosis), timer.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -78,13 +79,31 @@ public sealed partial class SmtpConnection
         }
         catch (AuthenticationException e)
         {
-            throw Broken(new SmtpException(phase, $"The TLS handshake with {_options.Tls.TargetHost ?? _host} failed: {e.Message}", isTransient: false, e));
+            // One line with the cause: the certificate check's reason, else what the TLS library said (inner exceptions).
+            string cause = diagnosis.Reason ?? Causes(e);
+            throw Broken(new SmtpException(phase, $"The TLS handshake with {_options.Tls.TargetHost ?? _host} failed: {cause}", isTransient: false, e));
         }
         catch (IOException e)
         {
-            throw Broken(new SmtpProtocolException(phase, $"The connection failed during the TLS handshake: {e.Message}", isTransient: true, e));
+            throw Broken(new SmtpProtocolException(phase, $"The connection failed during the TLS handshake: {Causes(e)}", isTransient: true, e));
         }
 
         Note(SmtpTranscriptDirection.Note, $"TLS established: {ssl.SslProtocol}, {ssl.NegotiatedCipherSuite}");
+    }
+
+    /// <summary>An exception's message and those of its inner exceptions, on one line, each said once.</summary>
+    internal static string Causes(Exception exception)
+    {
+        var parts = new List<string>();
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            string text = e.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
+            if (text.Length > 0 && !parts.Contains(text, StringComparer.Ordinal) && !text.EndsWith("see inner exception", StringComparison.OrdinalIgnoreCase))
+            {
+                parts.Add(text);
+            }
+        }
+
+        return parts.Count == 0 ? exception.GetType().Name : string.Join(": ", parts);
     }
 }

@@ -118,7 +118,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new SmtpException(SmtpPhase.Connect, $"Cannot connect to {host}:{port}: {e.Message}", isTransient: true, e);
+            throw new SmtpException(SmtpPhase.Connect, $"Cannot connect to {host}:{port}: {e.Message} ({e.SocketErrorCode})", isTransient: true, e);
         }
         catch
         {

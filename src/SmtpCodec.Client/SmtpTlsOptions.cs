@@ -25,7 +25,7 @@ public sealed class SmtpTlsOptions
     /// <summary>Accept any server certificate. Only for tests against a known local peer: it forgoes all protection against interception.</summary>
     public bool SkipCertificateValidation { get; init; }
 
-    internal SslClientAuthenticationOptions ToAuthenticationOptions(string host)
+    internal SslClientAuthenticationOptions ToAuthenticationOptions(string host, TlsDiagnosis diagnosis)
     {
         var options = new SslClientAuthenticationOptions
         {
@@ -47,13 +47,61 @@ public sealed class SmtpTlsOptions
         else if (PinnedCertificate is { } pinned)
         {
             options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(pinned.RawData);
+                certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(pinned.RawData)
+                || diagnosis.Refused($"the server's certificate ({Describe(certificate)}) is not the pinned one ({Describe(pinned)})");
         }
-        else if (ServerCertificateValidation is not null)
+        else if (ServerCertificateValidation is { } validate)
         {
-            options.RemoteCertificateValidationCallback = ServerCertificateValidation;
+            options.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+                validate(sender, certificate, chain, errors)
+                || diagnosis.Refused($"the validation callback refused the server's certificate ({Describe(certificate)}; {errors})");
+        }
+        else
+        {
+            // The system's own checks, as without a callback, with the reason kept for the error message.
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                errors == SslPolicyErrors.None || diagnosis.Refused(DescribePolicyErrors(certificate, chain, errors));
         }
 
         return options;
+    }
+
+    private static string Describe(X509Certificate? certificate) =>
+        certificate is null ? "none" : $"subject {certificate.Subject}, SHA-256 {Convert.ToHexString(certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256))}";
+
+    private static string DescribePolicyErrors(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        var reasons = new List<string>();
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        {
+            reasons.Add("the server sent no certificate");
+        }
+
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            reasons.Add("the certificate's names do not include the host");
+        }
+
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
+        {
+            IEnumerable<string> statuses = chain?.ChainStatus.Select(s => $"{s.Status} ({s.StatusInformation.Trim()})") ?? [];
+            reasons.Add($"the certificate chain is not trusted: {string.Join(", ", statuses.DefaultIfEmpty("no detail"))}");
+        }
+
+        return $"{string.Join("; ", reasons)} ({Describe(certificate)})";
+    }
+}
+
+/// <summary>Why a TLS handshake's certificate check said no, kept for the error message.</summary>
+internal sealed class TlsDiagnosis
+{
+    /// <summary>The reason the certificate was refused, or null.</summary>
+    public string? Reason { get; private set; }
+
+    /// <summary>Keeps the reason and says no.</summary>
+    public bool Refused(string reason)
+    {
+        Reason = reason;
+        return false;
     }
 }

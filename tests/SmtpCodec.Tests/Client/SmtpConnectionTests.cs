@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SmtpCodec.Client;
 using SmtpCodec.Protocol;
@@ -221,7 +222,47 @@ public sealed class SmtpConnectionTests
         Assert.Equal(SmtpPhase.Connect, error.Phase);
         Assert.Contains("TLS handshake", error.Message, StringComparison.Ordinal);
         Assert.False(error.IsTransient);
+
+        // The cause, on one line: the chain's status and the certificate, not "see inner exception".
+        Assert.Contains("the certificate chain is not trusted: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("subject CN=localhost", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("inner exception", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
         await completion.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    [Fact]
+    public async Task ACertificateOtherThanThePinnedOneIsNamedInTheFailure()
+    {
+        using var other = System.Security.Cryptography.ECDsa.Create();
+        using X509Certificate2 pinned = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=other.test", other, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var server = new ScriptedSmtpServer();
+        (int port, Task completion) = server.ListenOnce(implicitTls: true);
+
+        SmtpException error = await Assert.ThrowsAsync<SmtpException>(() => SmtpConnection.ConnectAsync("localhost", port, new SmtpConnectionOptions
+        {
+            TlsMode = SmtpTlsMode.Implicit,
+            Tls = new SmtpTlsOptions { PinnedCertificate = pinned },
+        }));
+
+        Assert.Contains("is not the pinned one (subject CN=other.test", error.Message, StringComparison.Ordinal);
+        Assert.Contains("subject CN=localhost", error.Message, StringComparison.Ordinal);
+        await completion.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    [Fact]
+    public async Task NobodyListeningIsTransientAndSaysWhy()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        SmtpException error = await Assert.ThrowsAsync<SmtpException>(() => SmtpConnection.ConnectAsync("127.0.0.1", port, new SmtpConnectionOptions()));
+
+        Assert.True(error.IsTransient);
+        Assert.Contains("ConnectionRefused", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
