@@ -117,6 +117,31 @@ public sealed class SendVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task TimeoutCapsEveryPhase()
+    {
+        var release = new TaskCompletionSource();
+        var server = new ScriptedSmtpServer().Stall(release.Task);
+        (int port, Task completion) = server.ListenOnce();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        CliResult result = await CliProcess.RunAsync(Encoding.ASCII.GetBytes(Message),
+            "send", "--server", $"127.0.0.1:{port}", "--tls", "none", "--from", "a@test", "--to", "b@test", "--timeout", "1");
+        release.SetResult();
+        await completion.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        Assert.True(result.ExitCode == 3, $"{result.ExitCode}: {result.Stderr}");
+        Assert.Contains("did not answer within 1 s (Greeting)", result.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+
+        CliResult help = await CliProcess.RunAsync([], "send", "--help");
+        Assert.Contains("greeting 300", help.StdoutText, StringComparison.Ordinal);
+        Assert.Contains("end of data 600", help.StdoutText, StringComparison.Ordinal);
+
+        CliResult bad = await CliProcess.RunAsync([], "send", "--server", "127.0.0.1:25", "--from", "a@test", "--to", "b@test", "--timeout", "0");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--timeout 0 is out of range", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AMessageTheServerRefusesExitsFive()
     {
         await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxMessageSize = 20, Extensions = EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EnhancedStatusCodes });

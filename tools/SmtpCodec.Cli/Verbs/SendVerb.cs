@@ -36,20 +36,28 @@ internal static class SendVerb
         var insecure = new Option<bool>("--insecure") { Description = "Skip certificate validation (tests only)." };
         var ehlo = new Option<string?>("--ehlo") { Description = "The EHLO name. Default: this machine's FQDN, else an address literal." };
         var transcript = new Option<bool>("--transcript") { Description = "Print the session on stderr (AUTH secrets redacted)." };
+        var defaults = new SmtpTimeouts();
+        var timeout = new Option<int?>("--timeout")
+        {
+            Description = "Caps every phase at SECONDS. Defaults (RFC 5321 section 4.5.3.2), in seconds: " +
+                FormattableString.Invariant($"connect {defaults.Connect.TotalSeconds}, greeting {defaults.Greeting.TotalSeconds}, other commands {defaults.Command.TotalSeconds}, ") +
+                FormattableString.Invariant($"MAIL and RCPT {defaults.MailRcpt.TotalSeconds}, DATA {defaults.Data.TotalSeconds}, each data block {defaults.DataBlock.TotalSeconds}, end of data {defaults.EndOfData.TotalSeconds}."),
+            HelpName = "SECONDS",
+        };
         var command = new Command("send", "Send one message to an SMTP server.")
         {
-            file, server, tls, from, to, user, passwordEnv, auth, trustCert, insecure, ehlo, transcript,
+            file, server, tls, from, to, user, passwordEnv, auth, trustCert, insecure, ehlo, transcript, timeout,
         };
         command.SetAction((parse, cancellation) => RunAsync(new Request(
             parse.GetValue(file), parse.GetValue(server)!, parse.GetValue(tls), parse.GetValue(from)!, parse.GetValue(to)!,
             parse.GetValue(user), parse.GetValue(passwordEnv), parse.GetValue(auth), parse.GetValue(trustCert),
-            parse.GetValue(insecure), parse.GetValue(ehlo), parse.GetValue(transcript)), cancellation));
+            parse.GetValue(insecure), parse.GetValue(ehlo), parse.GetValue(transcript), parse.GetValue(timeout)), cancellation));
         return command;
     }
 
     private sealed record Request(
         string? File, string Server, string? Tls, string From, string[] To, string? User, string? PasswordEnv, string? Auth,
-        string? TrustCert, bool Insecure, string? Ehlo, bool Transcript);
+        string? TrustCert, bool Insecure, string? Ehlo, bool Transcript, int? Timeout);
 
     private static async Task<int> RunAsync(Request request, CancellationToken cancellationToken)
     {
@@ -217,8 +225,15 @@ internal static class SendVerb
             }
         }
 
+        if (request.Timeout is < 1 or > 86_400)
+        {
+            problem = FormattableString.Invariant($"--timeout {request.Timeout} is out of range: give whole seconds from 1 to 86400.");
+            return false;
+        }
+
         options = new SmtpConnectionOptions
         {
+            Timeouts = request.Timeout is { } seconds ? Capped(TimeSpan.FromSeconds(seconds)) : new SmtpTimeouts(),
             TlsMode = mode,
             Tls = new SmtpTlsOptions { TargetHost = host, PinnedCertificate = pinned, SkipCertificateValidation = request.Insecure },
             Credentials = credentials,
@@ -227,6 +242,23 @@ internal static class SendVerb
         };
         problem = null;
         return true;
+    }
+
+    /// <summary>Every phase's timeout, capped.</summary>
+    private static SmtpTimeouts Capped(TimeSpan cap)
+    {
+        var defaults = new SmtpTimeouts();
+        TimeSpan Cap(TimeSpan value) => value < cap ? value : cap;
+        return new SmtpTimeouts
+        {
+            Connect = Cap(defaults.Connect),
+            Greeting = Cap(defaults.Greeting),
+            Command = Cap(defaults.Command),
+            MailRcpt = Cap(defaults.MailRcpt),
+            Data = Cap(defaults.Data),
+            DataBlock = Cap(defaults.DataBlock),
+            EndOfData = Cap(defaults.EndOfData),
+        };
     }
 
     /// <summary>HOST:PORT, with [v6]:PORT for IPv6 literals.</summary>
