@@ -91,6 +91,11 @@ internal static class MailPlanner
             body = BodyType.EightBitMime;
         }
 
+        if (body is BodyType.SevenBit && eightBit)
+        {
+            throw new SmtpException(SmtpPhase.Mail, "BODY=7BIT was declared and the message has 8-bit bytes: declare EightBitMime, or leave Body to be chosen.", isTransient: false);
+        }
+
         if (body is BodyType.EightBitMime && !offered.Supports(EhloKeyword.EightBitMime))
         {
             throw Needs("8-bit content", "8BITMIME");

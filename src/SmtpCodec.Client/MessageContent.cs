@@ -21,6 +21,7 @@ internal readonly struct MessageContent
         _streamStart = -1;
         Length = sequence.Length;
         HasEightBitBytes = ScanForEightBit(sequence);
+        EightBitKnown = true;
     }
 
     public MessageContent(ReadOnlyMemory<byte> memory)
@@ -35,6 +36,44 @@ internal readonly struct MessageContent
         Length = stream.CanSeek ? stream.Length - stream.Position : -1;
     }
 
+    private MessageContent(Stream stream, bool hasEightBitBytes)
+        : this(stream)
+    {
+        HasEightBitBytes = hasEightBitBytes;
+        EightBitKnown = true;
+    }
+
+    /// <summary>
+    /// Content from a stream: a seekable one (a file) is read through once for bytes above 0x7F and put back
+    /// where it was, so that BODY is decided before MAIL (RFC 6152 section 3); any other is checked as it is sent.
+    /// </summary>
+    public static async ValueTask<MessageContent> FromStreamAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        if (!stream.CanSeek)
+        {
+            return new MessageContent(stream);
+        }
+
+        long start = stream.Position;
+        bool eightBit = false;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int read;
+            while (!eightBit && (read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                eightBit = buffer.AsSpan(0, read).IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+            }
+        }
+        finally
+        {
+            stream.Position = start;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return new MessageContent(stream, eightBit);
+    }
+
     public MessageContent(PipeReader pipe)
     {
         _pipe = pipe;
@@ -45,8 +84,11 @@ internal readonly struct MessageContent
     /// <summary>The size in bytes, or -1 when unknown.</summary>
     public long Length { get; }
 
-    /// <summary>Whether the content has bytes above 0x7F (never known for a stream or pipe: declare BODY instead).</summary>
+    /// <summary>Whether the content has bytes above 0x7F, as far as <see cref="EightBitKnown"/> says it is known.</summary>
     public bool HasEightBitBytes { get; }
+
+    /// <summary>Whether the content was scanned (memory, or a seekable stream); otherwise it is checked while it is sent.</summary>
+    public bool EightBitKnown { get; }
 
     /// <summary>Whether it can be read again for a further transaction (memory, or a seekable stream).</summary>
     public bool CanRepeat => _pipe is null && (_stream is null || _streamStart >= 0);

@@ -33,12 +33,14 @@ public sealed partial class SmtpConnection
         EnsureUsable(SmtpPhase.DataBlock);
         ContentReader reader = _contentReader;
         reader.Start(content);
+        bool check = !content.EightBitKnown && !transaction.AllowsEightBit;
         try
         {
             var stuffer = new DotStuffer(rejectLongLines: false);
             while (true)
             {
                 ContentBlock block = await reader.ReadAsync(ContentBlockSize, cancellationToken).ConfigureAwait(false);
+                ThrowIfUndeclaredEightBit(check, block.Data);
                 foreach (ReadOnlyMemory<byte> segment in block.Data)
                 {
                     StuffBlock(ref stuffer, segment.Span, isFinalBlock: false);
@@ -73,6 +75,7 @@ public sealed partial class SmtpConnection
     {
         EnsureUsable(SmtpPhase.DataBlock);
         int chunkSize = streamed ? (int)Math.Max(content.Length, 1) : ChunkSize;
+        bool check = !content.EightBitKnown && !transaction.AllowsEightBit;
         int allowed = streamed ? int.MaxValue : _pipelining ? MaxChunksInFlight : 0;
         ContentReader reader = _contentReader;
         reader.Start(content);
@@ -83,6 +86,7 @@ public sealed partial class SmtpConnection
             do
             {
                 block = await reader.ReadAsync(chunkSize, cancellationToken).ConfigureAwait(false);
+                ThrowIfUndeclaredEightBit(check, block.Data);
                 ReadOnlySequence<byte> data = block.Data;
                 WriteChunk(transaction, ref writer, data.IsSingleSegment ? data.FirstSpan : data.ToArray(), block.IsLast);
                 if (!streamed)
@@ -99,6 +103,30 @@ public sealed partial class SmtpConnection
         finally
         {
             reader.Finish();
+        }
+    }
+
+    /// <summary>
+    /// Content that could not be scanned before MAIL (a pipe, an unseekable stream) is checked as it goes: 8-bit
+    /// bytes under a MAIL that declared none would be sent undeclared (RFC 6152 section 3), so the send fails
+    /// here, before the end of data, and the connection is dropped so that the server discards what it got.
+    /// </summary>
+    private void ThrowIfUndeclaredEightBit(bool check, ReadOnlySequence<byte> block)
+    {
+        if (!check)
+        {
+            return;
+        }
+
+        foreach (ReadOnlyMemory<byte> segment in block)
+        {
+            if (segment.Span.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0)
+            {
+                throw Broken(new SmtpException(
+                    SmtpPhase.DataBlock,
+                    "The message has 8-bit bytes and its envelope declared none: set SmtpEnvelope.Body to EightBitMime (the server must offer 8BITMIME); nothing was delivered.",
+                    isTransient: false));
+            }
         }
     }
 

@@ -36,21 +36,25 @@ public sealed partial class SmtpConnection
     }
 
     /// <summary>Sends a message read from a stream, with bounded memory whatever its size.</summary>
-    /// <param name="envelope">Sender, recipients and parameters; set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit.</param>
+    /// <param name="envelope">Sender, recipients and parameters. A seekable stream is scanned for 8-bit bytes before MAIL
+    /// (BODY=8BITMIME then goes by itself); for any other, set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit:
+    /// undeclared 8-bit bytes fail the send before its end of data, and the message is not delivered.</param>
     /// <param name="message">The message, read to its end (again from its start position when the server
     /// takes the recipients in several transactions, which needs a seekable stream).</param>
     /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
     /// <returns>The server's reply and what became of each recipient.</returns>
     /// <exception cref="SmtpReplyException">No recipient got the message: the last refusal.</exception>
-    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken = default)
+    public async Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(message);
-        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
+        MessageContent content = await MessageContent.FromStreamAsync(message, cancellationToken).ConfigureAwait(false);
+        return await SendCoreAsync(envelope, content, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a message read from a pipe to its completion, with bounded memory whatever its size.</summary>
-    /// <param name="envelope">Sender, recipients and parameters; set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit.</param>
+    /// <param name="envelope">Sender, recipients and parameters; set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit:
+    /// undeclared 8-bit bytes fail the send before its end of data, and the message is not delivered.</param>
     /// <param name="message">The message; read until the writer completes. It cannot be read twice, so
     /// recipients that need a further transaction (RCPTMAX, 452) fail with a clear reason.</param>
     /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>

@@ -45,7 +45,11 @@ public sealed partial class SmtpConnection
     private SmtpTransaction NewTransaction(in MailPlan plan)
     {
         SmtpTransaction transaction = _spareTransactions.TryPop(out SmtpTransaction? spare) ? spare : new SmtpTransaction();
-        transaction.Reset(plan.RecipientCount, usesData: !UsesChunks(plan.Body), isBinary: plan.Body == BodyType.BinaryMime);
+        transaction.Reset(
+            plan.RecipientCount,
+            usesData: !UsesChunks(plan.Body),
+            isBinary: plan.Body == BodyType.BinaryMime,
+            allowsEightBit: plan.Body is BodyType.EightBitMime or BodyType.BinaryMime);
         return transaction;
     }
 

@@ -35,6 +35,9 @@ internal sealed class SmtpTransaction
     /// <summary>Whether the body is BINARYMIME (BDAT chunks keep their line breaks as they are).</summary>
     public bool IsBinary { get; private set; }
 
+    /// <summary>Whether MAIL declared a body that may hold bytes above 0x7F (8BITMIME or BINARYMIME).</summary>
+    public bool AllowsEightBit { get; private set; }
+
     /// <summary>The reply to MAIL FROM; default until read.</summary>
     public SmtpResponse Mail { get; private set; }
 
@@ -150,7 +153,7 @@ internal sealed class SmtpTransaction
         }
     }
 
-    internal void Reset(int recipients, bool usesData, bool isBinary)
+    internal void Reset(int recipients, bool usesData, bool isBinary, bool allowsEightBit)
     {
         if (_recipients.Length < recipients)
         {
@@ -164,6 +167,7 @@ internal sealed class SmtpTransaction
         RecipientCount = recipients;
         UsesData = usesData;
         IsBinary = isBinary;
+        AllowsEightBit = allowsEightBit;
         Mail = Data = Final = Closing = LastRecipientRefusal = default;
         Accepted = Deferred = RecipientsWritten = RecipientsRead = EndOfDataOwed = 0;
         MailWritten = MailOwed = DataOwed = AbandonOwed = LastChunkWritten = Tried = Queued = false;

@@ -141,15 +141,68 @@ public sealed class SendVerbTests : IDisposable
         Assert.Contains("--timeout 0 is out of range", bad.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EightBitContentFromStdinDeclares8BitMimeOrIsRefusedWithOneLine(bool offered)
+    {
+        EhloExtensions extensions = EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EnhancedStatusCodes;
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { Extensions = offered ? extensions | EhloExtensions.EightBitMime : extensions });
+        const string eightBit = "From: a@test\r\nTo: b@test\r\nSubject: caf\u00e9\r\n\r\nd\u00e9j\u00e0 vu\r\n";
+        CliResult result = await CliProcess.RunAsync(Encoding.UTF8.GetBytes(eightBit),
+            "send", "--server", Server(sink), "--tls", "none", "--from", "a@test", "--to", "b@test", "--transcript");
+
+        if (offered)
+        {
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            Assert.Contains(" BODY=8BITMIME", result.Stderr, StringComparison.Ordinal);
+            Assert.Equal(1, sink.Messages);
+        }
+        else
+        {
+            Assert.Equal(5, result.ExitCode);
+            string[] errors = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("smtpcodec send:", StringComparison.Ordinal)).ToArray();
+            Assert.Contains("8BITMIME", Assert.Single(errors), StringComparison.Ordinal);
+            Assert.DoesNotContain("C: MAIL", result.Stderr, StringComparison.Ordinal);
+            Assert.Equal(0, sink.Messages);
+        }
+    }
+
+    [Fact]
+    public async Task ABody7BitThatIsNotIsRefusedBeforeMail()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { Extensions = EhloExtensions.Pipelining | EhloExtensions.EightBitMime });
+        string file = Path.Combine(_directory, "eight.eml");
+        await File.WriteAllTextAsync(file, "Subject: x\r\n\r\nna\u00efve\r\n");
+        CliResult result = await CliProcess.RunAsync([], "send", file, "--server", Server(sink), "--tls", "none", "--from", "a@test", "--to", "b@test", "--body", "7bit");
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.Contains("BODY=7BIT was declared", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, sink.Messages);
+    }
+
     [Fact]
     public async Task AMessageTheServerRefusesExitsFive()
     {
-        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxMessageSize = 20, Extensions = EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EnhancedStatusCodes });
+        // No SIZE offered, so the client cannot refuse it first: the server's 552 at the end of data decides.
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxMessageSize = 20, Extensions = EhloExtensions.Pipelining | EhloExtensions.EnhancedStatusCodes });
         CliResult result = await SendWithSecretAsync(sink, Message, null, "--tls", "none");
 
         Assert.Equal(5, result.ExitCode);
         Assert.Contains("552 5.3.4", result.Stderr, StringComparison.Ordinal);
         Assert.StartsWith("552 5.3.4", result.StdoutText, StringComparison.Ordinal);
+        Assert.Equal(0, sink.Messages);
+    }
+
+    [Fact]
+    public async Task AMessageOverTheOfferedSizeIsRefusedBeforeMailAndExitsFive()
+    {
+        // stdin is read through before MAIL, so its size is declared and checked against the server's SIZE.
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { MaxMessageSize = 20, Extensions = EhloExtensions.Pipelining | EhloExtensions.Size | EhloExtensions.EnhancedStatusCodes });
+        CliResult result = await SendWithSecretAsync(sink, Message, null, "--tls", "none");
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.Contains("the server's SIZE limit is 20", result.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, sink.Messages);
     }
 

@@ -41,7 +41,7 @@ internal static class ClientTestData
     public static SmtpTransaction Transaction(int mail, int[] recipients, int data, int final)
     {
         var transaction = new SmtpTransaction();
-        transaction.Reset(recipients.Length, usesData: data != 0, isBinary: false);
+        transaction.Reset(recipients.Length, usesData: data != 0, isBinary: false, allowsEightBit: false);
         transaction.CommandsWritten(mail: true, recipients.Length, data: data != 0);
         transaction.MarkTried();
         transaction.RecordMail(Reply(mail));

@@ -20,6 +20,8 @@ public sealed class MailPlannerTests
         { "plain", ["SIZE 0"], false, 100, false, "MAIL FROM:<a@example.com> SIZE=100 | RCPT TO:<b@example.com>" },
         { "plain", ["8BITMIME"], false, 100, true, "MAIL FROM:<a@example.com> BODY=8BITMIME | RCPT TO:<b@example.com>" },
         { "plain", [], false, 100, true, "error: 8-bit content needs the server to offer 8BITMIME, and it does not." },
+        { "seven bit", ["8BITMIME"], false, 100, true, "error: BODY=7BIT was declared and the message has 8-bit bytes: declare EightBitMime, or leave Body to be chosen." },
+        { "seven bit", ["8BITMIME"], false, 100, false, "MAIL FROM:<a@example.com> BODY=7BIT | RCPT TO:<b@example.com>" },
         { "binary", ["8BITMIME", "CHUNKING"], false, 100, false, "error: BODY=BINARYMIME needs the server to offer BINARYMIME and CHUNKING (RFC 3030 section 3), and it does not." },
         { "binary", ["BINARYMIME", "CHUNKING"], false, 100, true, "MAIL FROM:<a@example.com> BODY=BINARYMIME | RCPT TO:<b@example.com>" },
         { "dsn", ["DSN"], false, 100, false, "MAIL FROM:<a@example.com> RET=HDRS ENVID=id+2Bone | RCPT TO:<b@example.com> NOTIFY=SUCCESS,FAILURE" },
@@ -79,6 +81,7 @@ public sealed class MailPlannerTests
     {
         "plain" => new SmtpEnvelope("a@example.com", "b@example.com"),
         "binary" => new SmtpEnvelope("a@example.com", "b@example.com") { Body = BodyType.BinaryMime },
+        "seven bit" => new SmtpEnvelope("a@example.com", "b@example.com") { Body = BodyType.SevenBit },
         "dsn" => new SmtpEnvelope("a@example.com", "b@example.com") { Return = DsnReturn.Headers, EnvelopeId = "id+one", Notify = DsnNotifyFlags.Success | DsnNotifyFlags.Failure },
         "requiretls" => new SmtpEnvelope("a@example.com", "b@example.com") { RequireTls = true },
         "priority" => new SmtpEnvelope("a@example.com", "b@example.com") { Priority = 3 },

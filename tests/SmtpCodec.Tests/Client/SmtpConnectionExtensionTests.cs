@@ -25,6 +25,80 @@ public sealed class SmtpConnectionExtensionTests
     }
 
     [Fact]
+    public async Task ASeekableStreamIsScannedSoEightBitContentDeclaresBody8BitMime()
+    {
+        byte[] message = Encoding.UTF8.GetBytes("Subject: from a file\r\n\r\nh\u00e9 from disk\r\n");
+        var server = Session("250-mx.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 1000\r\n")
+            .Expect($"MAIL FROM:<you@example.com> SIZE={message.Length} BODY=8BITMIME").Expect("RCPT TO:<a@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n354 go\r\n").ExpectContent().Send("250 queued\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        await SmtpConnectionTests.RunAsync(server, async c =>
+        {
+            using var file = new MemoryStream(message);
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), file);
+            await c.QuitAsync();
+        });
+
+        Assert.Equal(message, server.Messages.Single());
+    }
+
+    [Fact]
+    public async Task ASeekableEightBitStreamWithout8BitMimeFailsBeforeMail()
+    {
+        var server = Session("250 mx.test\r\n").Expect("QUIT").Send("221 Bye\r\n");
+
+        await SmtpConnectionTests.RunAsync(server, async c =>
+        {
+            using var file = new MemoryStream("Subject: x\r\n\r\nh\u00e9\r\n"u8.ToArray());
+            SmtpException error = await Assert.ThrowsAsync<SmtpException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), file));
+            Assert.Contains("needs the server to offer 8BITMIME", error.Message, StringComparison.Ordinal);
+            Assert.Equal(SmtpPhase.Mail, error.Phase);
+            await c.QuitAsync();
+        });
+
+        Assert.DoesNotContain(server.Received, l => l.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UndeclaredEightBitBytesFromAnUnseekableStreamFailBeforeTheEndOfData()
+    {
+        var server = Session("250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Expect("RCPT TO:<a@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n354 go\r\n")
+            .ExpectClose();
+
+        SmtpException? error = null;
+        await SmtpConnectionTests.RunAsync(server, async c =>
+        {
+            using var pipe = new Unseekable("Subject: x\r\n\r\nh\u00e9\r\n"u8.ToArray());
+            error = await Assert.ThrowsAsync<SmtpException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), pipe));
+            Assert.False(c.IsConnected);
+        });
+
+        Assert.Contains("SmtpEnvelope.Body", error!.Message, StringComparison.Ordinal);
+        Assert.False(error.IsTransient);
+        Assert.False(error.MayHaveBeenDelivered);
+        Assert.DoesNotContain(".", server.Received);
+    }
+
+    [Fact]
+    public async Task DeclaredEightBitBytesFromAnUnseekableStreamGoThrough()
+    {
+        var server = Session("250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+            .Expect("MAIL FROM:<you@example.com> BODY=8BITMIME").Expect("RCPT TO:<a@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n354 go\r\n").ExpectContent().Send("250 queued\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        await SmtpConnectionTests.RunAsync(server, async c =>
+        {
+            using var pipe = new Unseekable("Subject: x\r\n\r\nh\u00e9\r\n"u8.ToArray());
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com") { Body = SmtpCodec.Protocol.BodyType.EightBitMime }, pipe);
+            await c.QuitAsync();
+        });
+    }
+
+    [Fact]
     public async Task EightBitContentWithout8BitMimeFailsBeforeMail()
     {
         var server = Session("250 mx.test\r\n").Expect("QUIT").Send("221 Bye\r\n");
@@ -162,4 +236,14 @@ public sealed class SmtpConnectionExtensionTests
     private static ScriptedSmtpServer Session(string ehlo) => new ScriptedSmtpServer()
         .Send("220 mx.test ESMTP\r\n")
         .Expect("EHLO client.test").Send(ehlo);
+
+    /// <summary>Bytes that can be read once, as from a pipe or stdin: no seeking, no length.</summary>
+    private sealed class Unseekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    }
 }

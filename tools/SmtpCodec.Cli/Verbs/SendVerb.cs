@@ -36,6 +36,12 @@ internal static class SendVerb
         var insecure = new Option<bool>("--insecure") { Description = "Skip certificate validation (tests only)." };
         var ehlo = new Option<string?>("--ehlo") { Description = "The EHLO name. Default: this machine's FQDN, else an address literal." };
         var transcript = new Option<bool>("--transcript") { Description = "Print the session on stderr (AUTH secrets redacted)." };
+        var body = new Option<string>("--body")
+        {
+            Description = "auto | 7bit | 8bitmime | binarymime: the BODY declared with MAIL. auto reads FILE or stdin through once and declares 8BITMIME when it has 8-bit bytes (stdin is kept in a temporary file meanwhile).",
+            DefaultValueFactory = _ => "auto",
+        };
+        body.AcceptOnlyFromAmong("auto", "7bit", "8bitmime", "binarymime");
         var defaults = new SmtpTimeouts();
         var timeout = new Option<int?>("--timeout")
         {
@@ -46,18 +52,18 @@ internal static class SendVerb
         };
         var command = new Command("send", "Send one message to an SMTP server.")
         {
-            file, server, tls, from, to, user, passwordEnv, auth, trustCert, insecure, ehlo, transcript, timeout,
+            file, server, tls, from, to, user, passwordEnv, auth, trustCert, insecure, ehlo, transcript, timeout, body,
         };
         command.SetAction((parse, cancellation) => RunAsync(new Request(
             parse.GetValue(file), parse.GetValue(server)!, parse.GetValue(tls), parse.GetValue(from)!, parse.GetValue(to)!,
             parse.GetValue(user), parse.GetValue(passwordEnv), parse.GetValue(auth), parse.GetValue(trustCert),
-            parse.GetValue(insecure), parse.GetValue(ehlo), parse.GetValue(transcript), parse.GetValue(timeout)), cancellation));
+            parse.GetValue(insecure), parse.GetValue(ehlo), parse.GetValue(transcript), parse.GetValue(timeout), parse.GetValue(body)!), cancellation));
         return command;
     }
 
     private sealed record Request(
         string? File, string Server, string? Tls, string From, string[] To, string? User, string? PasswordEnv, string? Auth,
-        string? TrustCert, bool Insecure, string? Ehlo, bool Transcript, int? Timeout);
+        string? TrustCert, bool Insecure, string? Ehlo, bool Transcript, int? Timeout, string Body);
 
     private static async Task<int> RunAsync(Request request, CancellationToken cancellationToken)
     {
@@ -67,11 +73,21 @@ internal static class SendVerb
             return Program.UsageExitCode;
         }
 
-        await using Stream? message = InputFile.Open(request.File, "send");
-        if (message is null)
+        await using Stream? input = InputFile.Open(request.File, "send");
+        if (input is null)
         {
             return Program.UsageExitCode;
         }
+
+        // auto: the connection scans a seekable input before MAIL; stdin is made seekable by a temporary file.
+        await using Stream message = request.Body == "auto" && !input.CanSeek ? await SpoolAsync(input, cancellationToken) : input;
+        BodyType declared = request.Body switch
+        {
+            "7bit" => BodyType.SevenBit,
+            "8bitmime" => BodyType.EightBitMime,
+            "binarymime" => BodyType.BinaryMime,
+            _ => BodyType.None,
+        };
 
         SmtpConnection connection;
         try
@@ -93,7 +109,7 @@ internal static class SendVerb
         {
             try
             {
-                SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope(from, request.To), message, cancellationToken);
+                SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope(from, request.To) { Body = declared }, message, cancellationToken);
                 Console.WriteLine(result.Reply.ToString());
                 try
                 {
@@ -121,6 +137,12 @@ internal static class SendVerb
             {
                 Console.WriteLine(e.Reply.ToString());
                 await Console.Error.WriteLineAsync($"smtpcodec send: {e.Message}");
+                return MessageRefused;
+            }
+            catch (SmtpException e) when (e.Phase == SmtpPhase.DataBlock && !e.IsTransient && !e.MayHaveBeenDelivered && !connection.IsConnected && e.InnerException is null)
+            {
+                // 8-bit bytes under a BODY that declared none, found while sending: stopped before the end of data.
+                await Console.Error.WriteLineAsync($"smtpcodec send: the message has 8-bit bytes and --body {request.Body} declared none: use --body 8bitmime or auto; nothing was delivered.");
                 return MessageRefused;
             }
             catch (SmtpException e) when (!e.IsTransient && e.Phase is SmtpPhase.Mail or SmtpPhase.Rcpt or SmtpPhase.Data)
@@ -244,9 +266,24 @@ internal static class SendVerb
         return true;
     }
 
+    /// <summary>Copies a one-pass input (stdin) into a temporary file, deleted on close, so that it can be scanned and sent.</summary>
+    private static async Task<Stream> SpoolAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var spool = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await input.CopyToAsync(spool, cancellationToken);
+        spool.Position = 0;
+        return spool;
+    }
+
     /// <summary>Every phase's timeout, capped.</summary>
     private static SmtpTimeouts Capped(TimeSpan cap)
     {
+        var body = new Option<string>("--body")
+        {
+            Description = "auto | 7bit | 8bitmime | binarymime: the BODY declared with MAIL. auto reads FILE or stdin through once and declares 8BITMIME when it has 8-bit bytes (stdin is kept in a temporary file meanwhile).",
+            DefaultValueFactory = _ => "auto",
+        };
+        body.AcceptOnlyFromAmong("auto", "7bit", "8bitmime", "binarymime");
         var defaults = new SmtpTimeouts();
         TimeSpan Cap(TimeSpan value) => value < cap ? value : cap;
         return new SmtpTimeouts
