@@ -1,4 +1,6 @@
 using System.Text.Json;
+using SmtpCodec.Protocol;
+using SmtpCodec.Sink;
 using SmtpCodec.Tests.Infrastructure;
 
 namespace SmtpCodec.IntegrationTests.Cli;
@@ -77,5 +79,41 @@ public sealed class BlastVerbTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(option, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AWrongPasswordStopsThePoolAtOnceAndTheSummaryCountsEveryMessageFailed()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions
+        {
+            Extensions = EhloExtensions.Pipelining | EhloExtensions.EnhancedStatusCodes | EhloExtensions.StartTls | EhloExtensions.Auth,
+            AuthMechanisms = SaslMechanismFlags.Plain,
+            Users = new Dictionary<string, string> { ["me@test"] = "right" },
+        });
+        string certificate = Path.Combine(Path.GetTempPath(), $"smtpcodec-blast-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(certificate, sink.Certificate!.ExportCertificatePem());
+        try
+        {
+            CliResult result = await CliProcess.RunWithEnvironmentAsync(null, new Dictionary<string, string> { ["BLAST_SECRET"] = "wrong" },
+                "blast", "--server", $"127.0.0.1:{sink.EndPoint.Port}", "--tls", "starttls", "--trust-cert", certificate,
+                "--user", "me@test", "--password-env", "BLAST_SECRET", "--auth", "PLAIN",
+                "--messages", "200", "--connections", "4", "--warmup", "0", "--json");
+
+            Assert.True(result.ExitCode == 1, $"{result.ExitCode}: {result.Stderr}");
+            JsonElement json = JsonDocument.Parse(Assert.Single(result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+            Assert.Equal(200, json.GetProperty("messages").GetInt32());
+            Assert.Equal(0, json.GetProperty("accepted").GetInt32());
+            Assert.Equal(200, json.GetProperty("failed").GetInt32());
+            Assert.True(json.GetProperty("seconds").GetDouble() < 5, result.StdoutText);
+            Assert.Contains("535", result.Stderr, StringComparison.Ordinal);
+
+            // One login per connection, never one per message.
+            Assert.InRange(sink.Connections, 1, 4);
+            Assert.Equal(0, sink.Messages);
+        }
+        finally
+        {
+            File.Delete(certificate);
+        }
     }
 }

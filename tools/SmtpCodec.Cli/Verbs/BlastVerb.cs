@@ -38,6 +38,8 @@ internal static class BlastVerb
         var insecure = new Option<bool>("--insecure") { Description = "With --server and TLS: skip certificate validation (tests only)." };
         var replyDelay = new Option<int>("--reply-delay-ms") { Description = "Embedded sink only: each reply leaves this long after its command arrived (WAN latency).", DefaultValueFactory = _ => 0 };
         var store = new Option<string?>("--store") { Description = "Embedded sink only: keep each accepted message as DIR/QUEUEID.eml.", HelpName = "DIR" };
+        var login = new CredentialOptions();
+        login.User.Description = "With --server: user name for AUTH (a wrong one stops the pool at once: every message fails with the reason).";
         FaultOptions faults = FaultOptions.Create();
         faults.Faults.Description = "Embedded sink only: " + faults.Faults.Description;
         var command = new Command("blast", "Send N messages over K connections through SmtpSender and report throughput, latency and allocations.")
@@ -45,21 +47,30 @@ internal static class BlastVerb
             server, tls, messages, connections, size, warmup, chunking, json, trustCert, insecure, replyDelay, store,
         };
         faults.AddTo(command);
+        login.AddTo(command);
         command.SetAction((parse, cancellation) => RunAsync(new Settings(
             parse.GetValue(server), parse.GetValue(tls)!, parse.GetValue(messages), parse.GetValue(connections), parse.GetValue(size),
             parse.GetValue(warmup), parse.GetValue(chunking) == "on", parse.GetValue(json), parse.GetValue(trustCert), parse.GetValue(insecure),
-            parse.GetValue(replyDelay), parse.GetValue(store), faults.ApplyTo(new SmtpSinkOptions(), parse)), cancellation));
+            parse.GetValue(replyDelay), parse.GetValue(store), faults.ApplyTo(new SmtpSinkOptions(), parse),
+            parse.GetValue(login.User), parse.GetValue(login.PasswordEnv), parse.GetValue(login.Auth)), cancellation));
         return command;
     }
 
     /// <summary>The command line; <paramref name="Sink"/> carries the embedded sink's faults and seed.</summary>
     internal sealed record Settings(
         string? Server, string Tls, int Messages, int Connections, int Size, int Warmup, bool Chunking, bool Json,
-        string? TrustCert, bool Insecure, int ReplyDelayMs, string? Store, SmtpSinkOptions Sink);
+        string? TrustCert, bool Insecure, int ReplyDelayMs, string? Store, SmtpSinkOptions Sink,
+        string? User = null, string? PasswordEnv = null, string? Auth = null);
 
     private static async Task<int> RunAsync(Settings settings, CancellationToken cancellationToken)
     {
         string? problem = Check(settings);
+        SmtpCredentials? credentials = null;
+        if (problem is null && !CredentialOptions.TryCreate(settings.User, settings.PasswordEnv, settings.Auth, out credentials, out problem))
+        {
+            problem ??= "bad AUTH options";
+        }
+
         if (problem is not null)
         {
             await Console.Error.WriteLineAsync($"smtpcodec blast: {problem}");
@@ -108,6 +119,7 @@ internal static class BlastVerb
                     Tls = new SmtpTlsOptions { TargetHost = settings.Server is null ? "localhost" : host, PinnedCertificate = pinned, SkipCertificateValidation = settings.Insecure },
                     EhloName = "blast.smtpcodec.test",
                     UseChunking = settings.Chunking,
+                    Credentials = credentials,
                 },
             };
 
@@ -118,10 +130,16 @@ internal static class BlastVerb
                 {
                     await sender.OpenConnectionsAsync(cancellationToken);
                 }
-                catch (SmtpException e)
+                catch (SmtpException e) when (sender.BreakerCause is null)
                 {
                     await Console.Error.WriteLineAsync($"smtpcodec blast: cannot open the connections: {e.Message}");
                     return SendVerb.ConnectFailed;
+                }
+                catch (SmtpException e)
+                {
+                    // A permanent failure (a wrong password): the pool's breaker is open and every message will fail at
+                    // once with it, which the summary below counts.
+                    await Console.Error.WriteLineAsync($"smtpcodec blast: the connections cannot be opened for good, every message will fail: {e.Message}");
                 }
 
                 var run = new BlastRun(sender, settings);

@@ -29,9 +29,8 @@ internal static class SendVerb
         tls.AcceptOnlyFromAmong("none", "starttls", "implicit");
         var from = new Option<string>("--from") { Description = "The reverse path as a bare address; '<>' for the null reverse path.", Required = true };
         var to = new Option<string[]>("--to") { Description = "A recipient (repeat for more).", Required = true, AllowMultipleArgumentsPerToken = false };
-        var user = new Option<string?>("--user") { Description = "User name for AUTH." };
-        var passwordEnv = new Option<string?>("--password-env") { Description = "Name of the environment variable holding the password (the access token for XOAUTH2/OAUTHBEARER)." };
-        var auth = new Option<string?>("--auth") { Description = "PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5 or SCRAM-SHA-256. Default: the best one the server offers." };
+        var login = new CredentialOptions();
+        Option<string?> user = login.User, passwordEnv = login.PasswordEnv, auth = login.Auth;
         var trustCert = new Option<string?>("--trust-cert") { Description = "A PEM certificate to trust as the server's (pinned)." };
         var insecure = new Option<bool>("--insecure") { Description = "Skip certificate validation (tests only)." };
         var ehlo = new Option<string?>("--ehlo") { Description = "The EHLO name. Default: this machine's FQDN, else an address literal." };
@@ -200,31 +199,9 @@ internal static class SendVerb
             _ => SmtpTlsMode.StartTlsRequired,
         };
 
-        SmtpCredentials? credentials = null;
-        if (request.User is not null || request.PasswordEnv is not null || request.Auth is not null)
+        if (!CredentialOptions.TryCreate(request.User, request.PasswordEnv, request.Auth, out SmtpCredentials? credentials, out problem))
         {
-            if (request.User is null || request.PasswordEnv is null)
-            {
-                problem = "AUTH needs both --user and --password-env.";
-                return false;
-            }
-
-            string? secret = Environment.GetEnvironmentVariable(request.PasswordEnv);
-            if (string.IsNullOrEmpty(secret))
-            {
-                problem = $"The environment variable '{request.PasswordEnv}' named by --password-env is not set.";
-                return false;
-            }
-
-            SaslMechanism mechanism = SaslMechanism.None;
-            if (request.Auth is not null
-                && (!SaslMechanismNames.TryParse(Encoding.ASCII.GetBytes(request.Auth), out mechanism) || !SaslMechanismNames.IsClientSupported(mechanism)))
-            {
-                problem = $"--auth '{request.Auth}' is not one of PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5, SCRAM-SHA-256.";
-                return false;
-            }
-
-            credentials = new SmtpCredentials(request.User, secret, mechanism);
+            return false;
         }
 
         if (request.TrustCert is not null && request.Insecure)
