@@ -4,6 +4,7 @@
 //   {"event":"listening","port":N}
 //   {"event":"auth","method":"PLAIN","user":"...","ok":true}
 //   {"event":"message","from":"...","to":["..."],"bytes":N,"sha256":"...","user":"...","secure":true,"smtpUtf8":false,"bodyType":"8bitmime"}
+//   {"event":"session-limit","transaction":N} (with --max-messages-per-session N)
 // and stops on SIGTERM or when stdin closes (so that it never outlives the test that started it).
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -19,6 +20,9 @@ const password = option('password', 'secret');
 const token = option('token', 'token-1234');
 const rejected = option('reject', 'rejected@example.test').toLowerCase();
 const size = Number(option('size', '1048576'));
+// As OpenSMTPD's default limit per session (100 there): MAIL is refused with 452 4.5.3 once a session has
+// delivered this many messages; 0 for no limit.
+const maxPerSession = Number(option('max-messages-per-session', '0'));
 
 function print(record) {
   process.stdout.write(JSON.stringify(record) + '\n');
@@ -46,6 +50,15 @@ const server = new SMTPServer({
       && (auth.method === 'CRAM-MD5' ? auth.validatePassword(password) : auth.password === password);
     print({ event: 'auth', method: auth.method, user: auth.username, ok });
     return ok ? callback(null, { user: auth.username }) : callback(new Error('Invalid username or password'));
+  },
+  onMailFrom(address, session, callback) {
+    if (maxPerSession > 0 && session.transaction > maxPerSession) {
+      print({ event: 'session-limit', transaction: session.transaction });
+      const err = new Error('4.5.3 Too many recipients: Too many messages sent');
+      err.responseCode = 452;
+      return callback(err);
+    }
+    return callback();
   },
   onRcptTo(address, session, callback) {
     if (address.address.toLowerCase() === rejected) {

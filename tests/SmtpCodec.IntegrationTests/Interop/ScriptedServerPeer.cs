@@ -112,3 +112,18 @@ public sealed class NodeSmtpServerPeer : ScriptedServerPeer
         return (node, [Path.Combine(InteropPeers.Directory, "node-smtp-server.js"), "--token", Token, "--reject", RejectedRecipient, "--size", SizeLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)], null);
     }
 }
+
+/// <summary>Node smtp-server with a session limit: MAIL is refused with 452 4.5.3 after 5 messages in a session.</summary>
+public sealed class NodeSmtpServerSessionLimitPeer : ScriptedServerPeer
+{
+    public const int MessagesPerSession = 5;
+
+    protected override string Name => "node-smtp-server-session-limit";
+
+    protected override (string, IReadOnlyList<string>, IReadOnlyDictionary<string, string?>?) Command(string certificate, string key)
+    {
+        string node = InteropPeers.RequireOnPath("node", "Node.js");
+        InteropPeers.Require(Path.Combine(InteropPeers.Directory, "node_modules", "smtp-server", "package.json"), "the npm package smtp-server");
+        return (node, [Path.Combine(InteropPeers.Directory, "node-smtp-server.js"), "--max-messages-per-session", MessagesPerSession.ToString(System.Globalization.CultureInfo.InvariantCulture)], null);
+    }
+}
