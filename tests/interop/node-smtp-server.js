@@ -30,6 +30,8 @@ function print(record) {
 
 const server = new SMTPServer({
   name: 'node.localhost',
+  // --secure true: TLS from the first byte (implicit TLS, the submissions port 465 of RFC 8314).
+  secure: option('secure', 'false') === 'true',
   key: fs.readFileSync(option('key')),
   cert: fs.readFileSync(option('cert')),
   authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'],

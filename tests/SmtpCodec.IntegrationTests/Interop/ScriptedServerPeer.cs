@@ -127,3 +127,16 @@ public sealed class NodeSmtpServerSessionLimitPeer : ScriptedServerPeer
         return (node, [Path.Combine(InteropPeers.Directory, "node-smtp-server.js"), "--max-messages-per-session", MessagesPerSession.ToString(System.Globalization.CultureInfo.InvariantCulture)], null);
     }
 }
+
+/// <summary>Node smtp-server with implicit TLS on port 465 (the submissions port of RFC 8314; binding it needs root, as CI has).</summary>
+public sealed class NodeSmtpServerImplicitTlsPeer : ScriptedServerPeer
+{
+    protected override string Name => "node-smtp-server-465";
+
+    protected override (string, IReadOnlyList<string>, IReadOnlyDictionary<string, string?>?) Command(string certificate, string key)
+    {
+        string node = InteropPeers.RequireOnPath("node", "Node.js");
+        InteropPeers.Require(Path.Combine(InteropPeers.Directory, "node_modules", "smtp-server", "package.json"), "the npm package smtp-server");
+        return (node, [Path.Combine(InteropPeers.Directory, "node-smtp-server.js"), "--secure", "true", "--port", "465"], null);
+    }
+}

@@ -185,30 +185,9 @@ public sealed class SmtpConnectionTests
     [InlineData(SmtpTlsMode.Implicit, 2465, SmtpTlsMode.Implicit)]
     public void TheDefaultTlsModeFollowsThePortAndIsNeverCleartext(SmtpTlsMode mode, int? port, SmtpTlsMode expected)
     {
+        // End to end on port 465 against a real server: TlsByPortInteropTests (only one test may bind that port).
         Assert.Equal(SmtpTlsMode.ByPort, new SmtpConnectionOptions().TlsMode);
         Assert.Equal(expected, SmtpConnection.ResolveTlsMode(mode, port));
-    }
-
-    [Fact]
-    public async Task WithDefaultOptionsPort465HandshakesBeforeTheGreeting()
-    {
-        var server = new ScriptedSmtpServer()
-            .Send("220 localhost ESMTP\r\n")
-            .Expect("EHLO client.test").Send("250 localhost\r\n")
-            .Expect("QUIT").Send("221 Bye\r\n");
-        (int port, Task completion) = server.ListenOnce(implicitTls: true, port: 465);
-
-        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("localhost", port, new SmtpConnectionOptions
-        {
-            EhloName = "client.test",
-            Tls = new SmtpTlsOptions { PinnedCertificate = TestCertificates.Localhost },
-        }))
-        {
-            Assert.True(connection.IsEncrypted);
-            await connection.QuitAsync();
-        }
-
-        await completion;
     }
 
     [Fact]
