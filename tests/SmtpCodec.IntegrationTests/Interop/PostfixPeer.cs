@@ -15,6 +15,9 @@ public sealed class PostfixPeer : IAsyncLifetime
     public const string Domain = "localhost.test";
     public const long MessageSizeLimit = 500_000;
 
+    /// <summary>A loopback address this Postfix does not offer 8BITMIME to (smtpd_discard_ehlo_keyword_address_maps), as a server without it.</summary>
+    public const string NoEightBitClient = "127.0.0.2";
+
     private const string PostfixBinary = "/usr/sbin/postfix";
     private const string MasterBinary = "/usr/lib/postfix/sbin/master";
     private const string PostcatBinary = "/usr/sbin/postcat";
@@ -182,6 +185,7 @@ public sealed class PostfixPeer : IAsyncLifetime
         inet_protocols = ipv4
         mynetworks = 127.0.0.0/8
         smtpd_peername_lookup = no
+        smtpd_discard_ehlo_keyword_address_maps = inline:{ {{NoEightBitClient}}=8bitmime }
         local_recipient_maps = inline:{ alice@{{Domain}}=ok, bob@{{Domain}}=ok, hold@{{Domain}}=ok }
         local_transport = discard:delivered to the interop test's discard
         alias_maps =

@@ -13,13 +13,56 @@ public sealed class PostfixSmtpdInteropTests(PostfixPeer postfix) : IClassFixtur
     private const string Bob = "bob@" + PostfixPeer.Domain;
     private const string Hold = "hold@" + PostfixPeer.Domain;
 
-    private static SmtpConnectionOptions Options(bool chunking = false) => new()
+    private static SmtpConnectionOptions Options(bool chunking = false, Action<SmtpTranscriptLine>? transcript = null, System.Net.IPEndPoint? localEndPoint = null) => new()
     {
         EhloName = "client.interop.test",
         TlsMode = SmtpTlsMode.StartTlsRequired,
         Tls = new SmtpTlsOptions { PinnedCertificate = TestCertificates.Localhost, TargetHost = "localhost" },
         UseChunking = chunking,
+        Transcript = transcript,
+        LocalEndPoint = localEndPoint,
     };
+
+    [Fact]
+    public async Task EightBitContentFromAFileDeclares8BitMimeOrIsRefusedBeforeMailWhereItIsNotOffered()
+    {
+        using var timeout = new CancellationTokenSource(InteropPeers.TestTimeout);
+        byte[] eightBit = System.Text.Encoding.UTF8.GetBytes("From: sender@example.com\r\nTo: alice@localhost.test\r\nSubject: caf\u00e9\r\n\r\nd\u00e9j\u00e0 vu\r\n");
+        string path = Path.Combine(Path.GetTempPath(), $"smtpcodec-8bit-{Guid.NewGuid():N}.eml");
+        await File.WriteAllBytesAsync(path, eightBit, timeout.Token);
+        try
+        {
+            // Offered (from 127.0.0.1): the file is scanned before MAIL and BODY=8BITMIME goes with it.
+            var transcript = new List<string>();
+            await using (FileStream file = File.OpenRead(path))
+            await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", postfix.Port, Options(transcript: l => transcript.Add(l.Text)), timeout.Token))
+            {
+                Assert.True(connection.Capabilities.Supports(SmtpCodec.Protocol.EhloKeyword.EightBitMime));
+                SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope("sender@example.com", Alice), file, timeout.Token);
+                Assert.Equal(250, result.Reply.Code);
+                await connection.QuitAsync(timeout.Token);
+            }
+
+            Assert.Contains(transcript, l => l.StartsWith("MAIL FROM:", StringComparison.Ordinal) && l.Contains(" BODY=8BITMIME", StringComparison.Ordinal));
+
+            // Not offered (Postfix discards the keyword for 127.0.0.2): refused before MAIL, nothing sent.
+            SmtpConnectionOptions withoutEightBit = Options(localEndPoint: new System.Net.IPEndPoint(System.Net.IPAddress.Parse(PostfixPeer.NoEightBitClient), 0));
+            await using (FileStream file = File.OpenRead(path))
+            await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", postfix.Port, withoutEightBit, timeout.Token))
+            {
+                Assert.False(connection.Capabilities.Supports(SmtpCodec.Protocol.EhloKeyword.EightBitMime));
+                SmtpException error = await Assert.ThrowsAsync<SmtpException>(() => connection.SendAsync(new SmtpEnvelope("sender@example.com", Alice), file, timeout.Token));
+                Assert.Equal(SmtpPhase.Mail, error.Phase);
+                Assert.Contains("needs the server to offer 8BITMIME", error.Message, StringComparison.Ordinal);
+                Assert.True(connection.IsConnected);
+                await connection.QuitAsync(timeout.Token);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 
     [Fact]
     public async Task StartTlsWithThePinnedCertificateThenEachRecipientGetsItsOwnReply()
