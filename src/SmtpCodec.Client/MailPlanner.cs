@@ -55,12 +55,20 @@ internal static class MailPlanner
     /// <param name="batch">The recipients of this transaction (indexes into the envelope's), or null for all of them in order.</param>
     /// <param name="size">The content's size, or -1 when unknown.</param>
     /// <param name="eightBit">Whether the content has bytes above 0x7F.</param>
+    /// <param name="utf8Headers">Whether its header section has bytes above 0x7F (UTF-8 headers, RFC 6532).</param>
     /// <returns>The plan.</returns>
     /// <exception cref="SmtpException">The message needs what the server does not offer (permanent: phase MAIL or RCPT).</exception>
-    public static MailPlan Plan(SmtpEnvelope envelope, EhloCapabilities offered, bool encrypted, int[]? batch, long size, bool eightBit)
+    public static MailPlan Plan(SmtpEnvelope envelope, EhloCapabilities offered, bool encrypted, int[]? batch, long size, bool eightBit, bool utf8Headers = false)
     {
         bool utf8Offered = offered.Supports(EhloKeyword.SmtpUtf8);
-        bool needsUtf8 = false;
+        if (envelope.SmtpUtf8 && !utf8Offered)
+        {
+            throw Needs("A message with UTF-8 headers (SmtpEnvelope.SmtpUtf8)", "SMTPUTF8");
+        }
+
+        // UTF-8 headers found by the scan declare SMTPUTF8 where it is offered; elsewhere the message goes as
+        // 8BITMIME, as servers without SMTPUTF8 take it (RFC 6532 section 3.2 leaves such a server to cope).
+        bool needsUtf8 = envelope.SmtpUtf8 || (utf8Headers && utf8Offered);
         string from = PrepareAddress(envelope.From, utf8Offered, SmtpPhase.Mail, ref needsUtf8);
 
         // The envelope's own list serves as is (no array per message) unless a batch or an A-label rewrite needs another.

@@ -22,6 +22,21 @@ internal readonly struct MessageContent
         Length = sequence.Length;
         HasEightBitBytes = ScanForEightBit(sequence);
         EightBitKnown = true;
+        if (HasEightBitBytes)
+        {
+            // Only then can the headers hold UTF-8 (RFC 6532): the common ASCII message pays nothing more.
+            var headers = new HeaderScanner();
+            foreach (ReadOnlyMemory<byte> segment in sequence)
+            {
+                headers.Scan(segment.Span);
+                if (headers.Ended)
+                {
+                    break;
+                }
+            }
+
+            HeadersHaveEightBitBytes = headers.FoundEightBit;
+        }
     }
 
     public MessageContent(ReadOnlyMemory<byte> memory)
@@ -36,10 +51,11 @@ internal readonly struct MessageContent
         Length = stream.CanSeek ? stream.Length - stream.Position : -1;
     }
 
-    private MessageContent(Stream stream, bool hasEightBitBytes)
+    private MessageContent(Stream stream, bool hasEightBitBytes, bool headersHaveEightBitBytes)
         : this(stream)
     {
         HasEightBitBytes = hasEightBitBytes;
+        HeadersHaveEightBitBytes = headersHaveEightBitBytes;
         EightBitKnown = true;
     }
 
@@ -56,13 +72,15 @@ internal readonly struct MessageContent
 
         long start = stream.Position;
         bool eightBit = false;
+        var headers = new HeaderScanner();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             int read;
-            while (!eightBit && (read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((!eightBit || !headers.Ended) && (read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                eightBit = buffer.AsSpan(0, read).IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+                headers.Scan(buffer.AsSpan(0, read));
+                eightBit = eightBit || buffer.AsSpan(0, read).IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
             }
         }
         finally
@@ -71,7 +89,7 @@ internal readonly struct MessageContent
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return new MessageContent(stream, eightBit);
+        return new MessageContent(stream, eightBit, headers.FoundEightBit);
     }
 
     public MessageContent(PipeReader pipe)
@@ -89,6 +107,9 @@ internal readonly struct MessageContent
 
     /// <summary>Whether the content was scanned (memory, or a seekable stream); otherwise it is checked while it is sent.</summary>
     public bool EightBitKnown { get; }
+
+    /// <summary>Whether the header section (up to the first empty line) has bytes above 0x7F: UTF-8 headers (RFC 6532).</summary>
+    public bool HeadersHaveEightBitBytes { get; }
 
     /// <summary>Whether it can be read again for a further transaction (memory, or a seekable stream).</summary>
     public bool CanRepeat => _pipe is null && (_stream is null || _streamStart >= 0);
@@ -112,6 +133,45 @@ internal readonly struct MessageContent
         }
 
         return false;
+    }
+}
+
+/// <summary>Finds whether a message's header section (up to its first empty line) has bytes above 0x7F, fed in pieces.</summary>
+internal struct HeaderScanner
+{
+    private const int InLine = 0;
+    private const int AfterLineFeed = 1;
+    private const int AfterLineFeedReturn = 2;
+    private const int Done = 3;
+
+    // The message starts as if after a line feed: an empty first line means no headers.
+    private int _state = AfterLineFeed;
+
+    public HeaderScanner()
+    {
+    }
+
+    public bool FoundEightBit { get; private set; }
+
+    public readonly bool Ended => _state == Done;
+
+    public void Scan(ReadOnlySpan<byte> bytes)
+    {
+        foreach (byte b in bytes)
+        {
+            if (_state == Done)
+            {
+                return;
+            }
+
+            FoundEightBit |= b >= 0x80;
+            _state = b switch
+            {
+                (byte)'\n' => _state is AfterLineFeed or AfterLineFeedReturn ? Done : AfterLineFeed,
+                (byte)'\r' => _state == AfterLineFeed ? AfterLineFeedReturn : InLine,
+                _ => InLine,
+            };
+        }
     }
 }
 

@@ -94,7 +94,7 @@ public sealed partial class SmtpConnection
     internal SmtpTransaction WriteStreamedEnvelope(SmtpEnvelope envelope, in MessageContent content)
     {
         EnsureUsable(SmtpPhase.Mail);
-        MailPlan plan = MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch: null, content.Length, content.HasEightBitBytes);
+        MailPlan plan = MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch: null, content.Length, content.HasEightBitBytes, content.HeadersHaveEightBitBytes);
         SmtpTransaction transaction = NewTransaction(plan);
         try
         {
@@ -163,7 +163,7 @@ public sealed partial class SmtpConnection
         {
             // Every recipient is checked before the first transaction: one that cannot be written, found only
             // when its own batch comes, would fail the message after earlier batches delivered it.
-            ValidateCommands(MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch: null, content.Length, content.HasEightBitBytes));
+            ValidateCommands(MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch: null, content.Length, content.HasEightBitBytes, content.HeadersHaveEightBitBytes));
         }
 
         SmtpResponse delivered = default;
@@ -184,7 +184,7 @@ public sealed partial class SmtpConnection
             int[] batch = new int[Math.Min(pending.Count, batchLimit)];
             pending.CopyTo(0, batch, 0, batch.Length);
             pending.RemoveRange(0, batch.Length);
-            MailPlan plan = MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch, content.Length, content.HasEightBitBytes);
+            MailPlan plan = MailPlanner.Plan(envelope, _capabilities, IsEncrypted, batch, content.Length, content.HasEightBitBytes, content.HeadersHaveEightBitBytes);
             SmtpTransaction transaction = await RunTransactionAsync(plan, content, cancellationToken).ConfigureAwait(false);
             transactions++;
             List<int>? deferred = null;

@@ -47,6 +47,13 @@ public sealed class SmtpEnvelope
     /// <summary>NOTIFY= for every recipient (RFC 3461); None sends nothing.</summary>
     public DsnNotifyFlags Notify { get; init; }
 
+    /// <summary>
+    /// Declare SMTPUTF8 (RFC 6531): the message has UTF-8 in its headers (RFC 6532). Content held in memory or in a
+    /// seekable stream is scanned and declares it by itself where the server offers SMTPUTF8; set it for a pipe or
+    /// an unseekable stream. UTF-8 addresses declare it by themselves.
+    /// </summary>
+    public bool SmtpUtf8 { get; init; }
+
     /// <summary>Ask that the message travel only over TLS (REQUIRETLS, RFC 8689).</summary>
     public bool RequireTls { get; init; }
 

@@ -67,6 +67,27 @@ public sealed class MailPlannerTests
     public void RcptMaxSetsHowManyRecipientsOneTransactionCarries(string[] keywords, int expected) =>
         Assert.Equal(expected, MailPlanner.RecipientBatchLimit(Offering(keywords)));
 
+    [Theory]
+    [InlineData(new[] { "8BITMIME", "SMTPUTF8" }, false, "MAIL FROM:<a@example.com> BODY=8BITMIME SMTPUTF8 | RCPT TO:<b@example.com>")]
+    [InlineData(new[] { "8BITMIME" }, false, "MAIL FROM:<a@example.com> BODY=8BITMIME | RCPT TO:<b@example.com>")]
+    [InlineData(new[] { "8BITMIME", "SMTPUTF8" }, true, "MAIL FROM:<a@example.com> BODY=8BITMIME SMTPUTF8 | RCPT TO:<b@example.com>")]
+    [InlineData(new[] { "8BITMIME" }, true, "error: A message with UTF-8 headers (SmtpEnvelope.SmtpUtf8) needs the server to offer SMTPUTF8, and it does not.")]
+    public void Utf8HeadersDeclareSmtpUtf8WhereOffered(string[] keywords, bool declared, string expected)
+    {
+        var envelope = new SmtpEnvelope("a@example.com", "b@example.com") { SmtpUtf8 = declared };
+        string actual;
+        try
+        {
+            actual = Render(MailPlanner.Plan(envelope, Offering(keywords), encrypted: false, batch: null, size: -1, eightBit: true, utf8Headers: !declared));
+        }
+        catch (SmtpException e)
+        {
+            actual = "error: " + e.Message;
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
     [Fact]
     public void ABatchPlansOnlyItsRecipientsInTheirOrder()
     {

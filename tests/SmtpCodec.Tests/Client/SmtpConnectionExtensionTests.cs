@@ -99,6 +99,22 @@ public sealed class SmtpConnectionExtensionTests
     }
 
     [Fact]
+    public async Task Utf8HeadersDeclareSmtpUtf8WhereTheServerOffersIt()
+    {
+        byte[] message = Encoding.UTF8.GetBytes("From: J\u00f6rg <j@example.com>\r\nSubject: \u00fcber\r\n\r\nbody\r\n");
+        var server = Session("250-mx.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+            .Expect("MAIL FROM:<you@example.com> BODY=8BITMIME SMTPUTF8").Expect("RCPT TO:<a@example.com>").Expect("DATA")
+            .Send("250 Ok\r\n250 Ok\r\n354 go\r\n").ExpectContent().Send("250 queued\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+
+        await SmtpConnectionTests.RunAsync(server, async c =>
+        {
+            await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), message);
+            await c.QuitAsync();
+        });
+    }
+
+    [Fact]
     public async Task EightBitContentWithout8BitMimeFailsBeforeMail()
     {
         var server = Session("250 mx.test\r\n").Expect("QUIT").Send("221 Bye\r\n");
