@@ -47,7 +47,7 @@ findings=$out/findings/$target
 rm -rf "$bin"
 dotnet publish tools/SmtpCodec.Fuzz -c Release -o "$bin" -v quiet
 for assembly in SmtpCodec.Core SmtpCodec.Sink; do
-  dotnet tool run sharpfuzz "$bin/$assembly.dll" >/dev/null
+  if [ -f "$bin/$assembly.dll" ]; then dotnet tool run sharpfuzz "$bin/$assembly.dll" >/dev/null; fi
 done
 mkdir -p "$findings"
 
