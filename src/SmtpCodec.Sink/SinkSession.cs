@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using SmtpCodec.Protocol;
@@ -122,69 +120,12 @@ internal sealed partial class SinkSession : IDisposable
         await _output.CompleteAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Ends a session the sink closes (QUIT, 421, an injected drop) as a well-behaved server does: TLS
-    /// close_notify (RFC 8446 section 6.1), then FIN, then what the client had already pipelined is read and
-    /// thrown away for a moment. Closing with unread input would send a reset, and a reset can destroy replies
-    /// still on their way to the client, so it would miss 250s the sink sent and counted.
-    /// </summary>
-    private async Task CloseGracefullyAsync()
-    {
-        try
-        {
-            if (_stream is SslStream ssl)
-            {
-                await ssl.ShutdownAsync().ConfigureAwait(false);
-            }
-
-            (_transport as NetworkStream)?.Socket.Shutdown(SocketShutdown.Send);
-            using var linger = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            long discarded = 0;
-            while (discarded < MaxDiscardedOnClose)
-            {
-                ReadResult read = await _input.ReadAsync(linger.Token).ConfigureAwait(false);
-                discarded += read.Buffer.Length;
-                _input.AdvanceTo(read.Buffer.End);
-                if (read.IsCompleted || read.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
-        {
-            // The client is gone already or keeps sending: the connection closes either way.
-        }
-    }
-
     /// <summary>Drops a message left half-stored by a session that ended in the middle of it.</summary>
     public void Dispose()
     {
         _messageFile?.Dispose();
         _timer?.Dispose();
     }
-
-    /// <summary>
-    /// RFC 3207 section 4.2: anything the client pipelined after STARTTLS was already thrown away; the
-    /// handshake starts on a clean stream, and everything learnt before it is forgotten.
-    /// </summary>
-    private async Task StartTlsAsync(CancellationToken cancellationToken)
-    {
-        _startTlsRequested = false;
-        await _input.CompleteAsync().ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
-        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
-        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _sink.Certificate }, cancellationToken).ConfigureAwait(false);
-        _stream = ssl;
-        (_input, _output) = CreatePipes(ssl);
-        _tls = true;
-        _greeted = false;
-        _authenticated = false;
-        Reset();
-    }
-
-    private static (PipeReader Input, PipeWriter Output) CreatePipes(Stream stream) =>
-        (PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
 
     /// <summary>Handles every complete command (and the content) in the buffer; the rest waits for more bytes.</summary>
     private void Process(ref ReadOnlySequence<byte> buffer)
@@ -385,76 +326,6 @@ internal sealed partial class SinkSession : IDisposable
     /// <summary>Whether the extension is on offer now: STARTTLS only before TLS, AUTH only after it when STARTTLS is offered.</summary>
     private bool Offers(EhloExtensions extension) => EhloReplyBuilder.IsOfferedNow(_options.Extensions, extension, _tls);
 
-    private void Mail(ReadOnlySpan<byte> argument)
-    {
-        if (!_greeted)
-        {
-            Write("503 5.5.1 Send EHLO or HELO first\r\n"u8);
-            return;
-        }
-
-        if (_inTransaction)
-        {
-            Write("503 5.5.1 Nested MAIL command\r\n"u8);
-            return;
-        }
-
-        if (!StartsWithIgnoreCase(argument, "FROM:"u8))
-        {
-            Write("501 5.5.4 Syntax: MAIL FROM:<address>\r\n"u8);
-            return;
-        }
-
-        // RFC 1870 section 6: a declared size over the limit is refused before any data.
-        int size = IndexOfIgnoreCase(argument, " SIZE="u8);
-        if (size >= 0)
-        {
-            ReadOnlySpan<byte> digits = argument[(size + 6)..];
-            int end = digits.IndexOf((byte)' ');
-            if (!Utf8Parser.TryParse(end < 0 ? digits : digits[..end], out long declared, out _) || declared > _options.MaxMessageSize)
-            {
-                Write("552 5.3.4 Message size exceeds fixed maximum message size\r\n"u8);
-                return;
-            }
-        }
-
-        _inTransaction = true;
-        _recipients = 0;
-        Write("250 2.1.0 Ok\r\n"u8);
-    }
-
-    private void Rcpt(ReadOnlySpan<byte> argument)
-    {
-        if (!_inTransaction)
-        {
-            Write("503 5.5.1 Need MAIL before RCPT\r\n"u8);
-        }
-        else if (!StartsWithIgnoreCase(argument, "TO:"u8))
-        {
-            Write("501 5.5.4 Syntax: RCPT TO:<address>\r\n"u8);
-        }
-        else if (_recipients >= _options.MaxRecipients)
-        {
-            // RFC 5321 section 4.5.3.1.10: too many recipients is a temporary condition.
-            Write("452 4.5.3 Too many recipients\r\n"u8);
-        }
-        else
-        {
-            _recipients++;
-            Write("250 2.1.5 Ok\r\n"u8);
-        }
-    }
-
-    /// <summary>Ends the transaction, dropping a message in progress.</summary>
-    private void Reset()
-    {
-        _inTransaction = false;
-        _recipients = 0;
-        _contentLength = 0;
-        _chunksRefused = false;
-        _messageFile?.Discard();
-    }
-
     private void WriteAscii(string text)
     {
         Span<byte> span = Replies.GetSpan(text.Length);
@@ -463,20 +334,4 @@ internal sealed partial class SinkSession : IDisposable
     }
 
     private void Write(ReadOnlySpan<byte> bytes) => Replies.Write(bytes);
-
-    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> prefix) =>
-        text.Length >= prefix.Length && Ascii.EqualsIgnoreCase(text[..prefix.Length], prefix);
-
-    private static int IndexOfIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> value)
-    {
-        for (int i = 0; i + value.Length <= text.Length; i++)
-        {
-            if (Ascii.EqualsIgnoreCase(text.Slice(i, value.Length), value))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }
