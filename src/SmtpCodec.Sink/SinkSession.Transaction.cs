@@ -26,13 +26,21 @@ internal sealed partial class SinkSession
             return;
         }
 
-        // RFC 1870 section 6: a declared size over the limit is refused before any data.
+        // RFC 1870 section 6: a declared size over the limit is refused before any data; a size is a decimal number.
         int size = IndexOfIgnoreCase(argument, " SIZE="u8);
         if (size >= 0)
         {
             ReadOnlySpan<byte> digits = argument[(size + 6)..];
             int end = digits.IndexOf((byte)' ');
-            if (!Utf8Parser.TryParse(end < 0 ? digits : digits[..end], out long declared, out _) || declared > _options.MaxMessageSize)
+            digits = end < 0 ? digits : digits[..end];
+            if (digits.IsEmpty || digits.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+            {
+                Write("501 5.5.4 Syntax: SIZE=<decimal number of octets>\r\n"u8);
+                return;
+            }
+
+            // Digits only: a number too long for a long is over any limit too.
+            if (!Utf8Parser.TryParse(digits, out long declared, out _) || declared > _options.MaxMessageSize)
             {
                 Write("552 5.3.4 Message size exceeds fixed maximum message size\r\n"u8);
                 return;

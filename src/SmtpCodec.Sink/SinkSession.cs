@@ -228,6 +228,13 @@ internal sealed partial class SinkSession : IDisposable
 
     private void Handle(ReadOnlySpan<byte> line)
     {
+        // RFC 5321 section 4.1.1: a command is text without controls; a NUL, a bare CR or a TAB in it is refused, not guessed at.
+        if (line.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0 || line.Contains((byte)0x7F))
+        {
+            Write("501 5.5.2 Syntax error, control character in command line\r\n"u8);
+            return;
+        }
+
         int space = line.IndexOf((byte)' ');
         ReadOnlySpan<byte> verb = space < 0 ? line : line[..space];
         ReadOnlySpan<byte> argument = space < 0 ? default : line[(space + 1)..];
