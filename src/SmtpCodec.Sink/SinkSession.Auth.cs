@@ -11,10 +11,18 @@ namespace SmtpCodec.Sink;
 /// <summary>
 /// AUTH (RFC 4954) against <see cref="SmtpSinkOptions.Users"/>: PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5
 /// and SCRAM-SHA-256. Wrong credentials get 535 5.7.8, a response that is not base64 501 5.5.2, and "*"
-/// 501 5.0.0. Once per connection, so strings are fine here.
+/// 501 5.0.0. Each 535 leaves <see cref="AuthFailureDelay"/> late, and the session reads nothing meanwhile;
+/// after <see cref="MaxAuthFailures"/> of them the next AUTH gets 421 4.7.0 and the connection closes.
+/// Once per connection, so strings are fine here.
 /// </summary>
 internal sealed partial class SinkSession
 {
+    /// <summary>Failed attempts a connection may make; the third still gets its 535 (a client may try three mechanisms).</summary>
+    internal const int MaxAuthFailures = 3;
+
+    /// <summary>How long a 535 waits before it leaves, the session reading nothing meanwhile.</summary>
+    internal static readonly TimeSpan AuthFailureDelay = TimeSpan.FromMilliseconds(250);
+
     // The error challenges of the OAuth mechanisms (RFC 7628 section 3.2.2; Google's XOAUTH2 sends the like).
     private static readonly byte[] s_oauthBearerError = Base64Line("""{"status":"invalid_token","schemes":"bearer"}""");
     private static readonly byte[] s_xoauth2Error = Base64Line("""{"status":"401","schemes":"bearer"}""");
@@ -25,6 +33,8 @@ internal sealed partial class SinkSession
     private string? _loginUser;
     private byte[]? _cramChallenge;
     private ScramSha256ServerExchange? _scram;
+    private int _authFailures;
+    private bool _pauseAfterAuthFailure;
 
     /// <summary>The SASL exchange in progress: the next line is a response, not a command.</summary>
     private enum SaslStep
@@ -45,6 +55,13 @@ internal sealed partial class SinkSession
     /// <summary>AUTH mechanism [initial-response] (RFC 4954 section 4).</summary>
     private void Auth(ReadOnlySpan<byte> argument)
     {
+        if (_authFailures >= MaxAuthFailures)
+        {
+            Write("421 4.7.0 Too many failed authentication attempts, closing connection\r\n"u8);
+            _mode = Mode.Closing;
+            return;
+        }
+
         if (!_greeted || _authenticated || _inTransaction)
         {
             Write(_authenticated ? "503 5.5.1 Already authenticated\r\n"u8 : "503 5.5.1 AUTH not allowed now\r\n"u8);
@@ -324,7 +341,7 @@ internal sealed partial class SinkSession
         byte[] serverMessage;
         if (step == SaslStep.ScramClientFirst)
         {
-            _scram = new ScramSha256ServerExchange(_options.Users);
+            _scram = new ScramSha256ServerExchange(_sink.ScramCredentials);
             outcome = _scram.ReadClientFirst(response, out serverMessage);
         }
         else
@@ -383,7 +400,12 @@ internal sealed partial class SinkSession
         Write("235 2.7.0 Authentication successful\r\n"u8);
     }
 
-    private void RefuseCredentials() => Write("535 5.7.8 Authentication credentials invalid\r\n"u8);
+    private void RefuseCredentials()
+    {
+        _authFailures++;
+        _pauseAfterAuthFailure = true;
+        Write("535 5.7.8 Authentication credentials invalid\r\n"u8);
+    }
 
     /// <summary>Forgets the exchange in progress (done, refused, cancelled or cut short).</summary>
     private void EndSasl()

@@ -88,8 +88,16 @@ internal sealed partial class SinkSession : IDisposable
             _faultDelayTicks = 0;
             ReadOnlySequence<byte> buffer = read.Buffer;
             Process(ref buffer);
-            _input.AdvanceTo(buffer.Start, buffer.End);
+
+            // After a refused AUTH the rest waits in the pipe (examined only up to here, so the next read returns it).
+            bool paused = _pauseAfterAuthFailure;
+            _input.AdvanceTo(buffer.Start, paused ? buffer.Start : buffer.End);
             EndBatch();
+            if (paused)
+            {
+                _pauseAfterAuthFailure = false;
+                await Task.Delay(AuthFailureDelay, cancellationToken).ConfigureAwait(false);
+            }
 
             // One flush for every reply the buffer's pipelined commands produced (RFC 2920 section 3.2);
             // before TLS or closing, every reply waits for its time and goes out first.
@@ -205,6 +213,11 @@ internal sealed partial class SinkSession : IDisposable
                     if (_startTlsRequested)
                     {
                         buffer = buffer.Slice(buffer.End);
+                        return;
+                    }
+
+                    if (_pauseAfterAuthFailure)
+                    {
                         return;
                     }
 

@@ -38,6 +38,7 @@ public sealed class SmtpSink : IAsyncDisposable
         EhloAfterTls = EhloReplyBuilder.Build(options, afterTls: true);
         Faults = faults;
         Store = store;
+        ScramCredentials = new ScramCredentials(options.Users);
         _queueIds = store?.HighestStoredId() ?? 0;
         _listener = listener;
         EndPoint = (IPEndPoint)listener.LocalEndPoint!;
@@ -80,6 +81,8 @@ public sealed class SmtpSink : IAsyncDisposable
     internal FaultPlan? Faults { get; }
 
     internal MessageStore? Store { get; }
+
+    internal ScramCredentials ScramCredentials { get; }
 
     /// <summary>How many faults of a kind were injected so far (for a delay: how many replies it held back).</summary>
     /// <param name="kind">The kind.</param>
