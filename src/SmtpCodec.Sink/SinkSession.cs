@@ -53,6 +53,8 @@ internal sealed partial class SinkSession : IDisposable
             _staging = new ReplyStaging();
             _delayTicks = (long)(_options.ReplyDelay.TotalSeconds * Stopwatch.Frequency);
         }
+
+        _commandTimeoutTicks = (long)(_options.CommandTimeout.TotalSeconds * Stopwatch.Frequency);
     }
 
     private enum Mode
@@ -80,10 +82,20 @@ internal sealed partial class SinkSession : IDisposable
         Write(" ESMTP SmtpCodec sink\r\n"u8);
         EndBatch();
         await SendRepliesAsync(all: false, cancellationToken).ConfigureAwait(false);
+        StartDeadline();
+        bool graceful = true;
         while (_mode != Mode.Closing)
         {
+            await WaitForStagingRoomAsync(cancellationToken).ConfigureAwait(false);
             ArmTimer();
             ReadResult read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (_timedOut)
+            {
+                await TimeOutAsync(cancellationToken).ConfigureAwait(false);
+                graceful = false;
+                break;
+            }
+
             _arrived = Stopwatch.GetTimestamp();
             _faultDelayTicks = 0;
             ReadOnlySequence<byte> buffer = read.Buffer;
@@ -102,9 +114,14 @@ internal sealed partial class SinkSession : IDisposable
             // One flush for every reply the buffer's pipelined commands produced (RFC 2920 section 3.2);
             // before TLS or closing, every reply waits for its time and goes out first.
             await SendRepliesAsync(_startTlsRequested || _mode == Mode.Closing || read.IsCompleted, cancellationToken).ConfigureAwait(false);
+            ExtendDeadline();
             if (_startTlsRequested)
             {
-                await StartTlsAsync(cancellationToken).ConfigureAwait(false);
+                if (!await StartTlsAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 continue;
             }
 
@@ -114,14 +131,11 @@ internal sealed partial class SinkSession : IDisposable
             }
         }
 
-        if (_timer is not null)
+        // No timer may cancel a read of the close below.
+        await DisposeTimersAsync().ConfigureAwait(false);
+        if (_mode == Mode.Closing && graceful)
         {
-            await _timer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_mode == Mode.Closing)
-        {
-            await CloseGracefullyAsync().ConfigureAwait(false);
+            await CloseGracefullyAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await _input.CompleteAsync().ConfigureAwait(false);
@@ -133,6 +147,20 @@ internal sealed partial class SinkSession : IDisposable
     {
         _messageFile?.Dispose();
         _timer?.Dispose();
+        _deadlineTimer?.Dispose();
+    }
+
+    private async ValueTask DisposeTimersAsync()
+    {
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_deadlineTimer is not null)
+        {
+            await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Handles every complete command (and the content) in the buffer; the rest waits for more bytes.</summary>
@@ -143,15 +171,11 @@ internal sealed partial class SinkSession : IDisposable
             switch (_mode)
             {
                 case Mode.Data:
-                    if (!ReadData(ref buffer))
-                    {
-                        return;
-                    }
-
-                    break;
-
                 case Mode.Chunk:
-                    if (!ReadChunk(ref buffer))
+                    long before = buffer.Length;
+                    bool ended = _mode == Mode.Data ? ReadData(ref buffer) : ReadChunk(ref buffer);
+                    CountContent(before - buffer.Length);
+                    if (!ended)
                     {
                         return;
                     }
@@ -181,6 +205,7 @@ internal sealed partial class SinkSession : IDisposable
 
                     ReadOnlySequence<byte> line = buffer.Slice(0, lf.Value);
                     buffer = buffer.Slice(buffer.GetPosition(1, lf.Value));
+                    _progress = true;
                     if (_mode == Mode.SkipLongLine)
                     {
                         _mode = Mode.Commands;
@@ -346,11 +371,13 @@ internal sealed partial class SinkSession : IDisposable
     /// <summary>Whether the extension is on offer now: STARTTLS only before TLS, AUTH only after it when STARTTLS is offered.</summary>
     private bool Offers(EhloExtensions extension) => EhloReplyBuilder.IsOfferedNow(_options.Extensions, extension, _tls);
 
-    private void WriteAscii(string text)
+    private void WriteAscii(string text) => WriteAscii(Replies, text);
+
+    private static void WriteAscii(IBufferWriter<byte> writer, string text)
     {
-        Span<byte> span = Replies.GetSpan(text.Length);
+        Span<byte> span = writer.GetSpan(text.Length);
         int written = Encoding.ASCII.GetBytes(text, span);
-        Replies.Advance(written);
+        writer.Advance(written);
     }
 
     private void Write(ReadOnlySpan<byte> bytes) => Replies.Write(bytes);

@@ -6,7 +6,7 @@ namespace SmtpCodec.Cli;
 /// <summary>The <c>smtpcodec</c> command: one verb per file under Verbs/.</summary>
 public static class Program
 {
-    /// <summary>Exit code for a command line that does not parse (design.md section 6).</summary>
+    /// <summary>Exit code for a command line that does not parse.</summary>
     public const int UsageExitCode = 2;
 
     public static int Main(string[] args)
@@ -29,7 +29,9 @@ public static class Program
             return UsageExitCode;
         }
 
-        return parsed.Invoke();
+        // On SIGINT or SIGTERM a verb gets this long to stop before the process ends: the sink closes its
+        // sessions and writes --stats then (System.CommandLine's default of 2 s could cut that short).
+        return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 
     /// <summary>The option an error is about ("--chunking: "), so that a bad value names what was wrong.</summary>

@@ -56,6 +56,9 @@ internal sealed class RawSmtpClient : IDisposable
         return [.. result];
     }
 
+    /// <summary>Sends bytes and reads nothing.</summary>
+    public async Task WriteAsync(byte[] bytes) => await _tcp.GetStream().WriteAsync(bytes);
+
     /// <summary>Sends one line (CRLF added) and reads one reply.</summary>
     public async Task<string> CommandAsync(string line) => (await SendAsync(line + "\r\n", 1))[0];
 
@@ -71,6 +74,28 @@ internal sealed class RawSmtpClient : IDisposable
         {
             // Reset rather than closed: gone all the same.
             return true;
+        }
+    }
+
+    /// <summary>Whether the server closed the connection within 10 s, whatever it sent before (a TLS alert, say).</summary>
+    public async Task<bool> ClosesAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await _reader.ReadLineAsync(timeout.Token) is not null)
+            {
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
