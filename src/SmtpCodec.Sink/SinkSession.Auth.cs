@@ -11,7 +11,7 @@ namespace SmtpCodec.Sink;
 /// <summary>
 /// AUTH (RFC 4954) against <see cref="SmtpSinkOptions.Users"/>: PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5
 /// and SCRAM-SHA-256. Wrong credentials get 535 5.7.8, a response that is not base64 501 5.5.2, and "*"
-/// 501 5.0.0. Each 535 leaves <see cref="AuthFailureDelay"/> late, and the session reads nothing meanwhile;
+/// 501 5.0.0. Each 535 leaves <see cref="SmtpSinkOptions.AuthFailureDelay"/> late (250 ms), and the session reads nothing meanwhile;
 /// after <see cref="MaxAuthFailures"/> of them the next AUTH gets 421 4.7.0 and the connection closes.
 /// Once per connection, so strings are fine here.
 /// </summary>
@@ -19,9 +19,6 @@ internal sealed partial class SinkSession
 {
     /// <summary>Failed attempts a connection may make; the third still gets its 535 (a client may try three mechanisms).</summary>
     internal const int MaxAuthFailures = 3;
-
-    /// <summary>How long a 535 waits before it leaves, the session reading nothing meanwhile.</summary>
-    internal static readonly TimeSpan AuthFailureDelay = TimeSpan.FromMilliseconds(250);
 
     // The error challenges of the OAuth mechanisms (RFC 7628 section 3.2.2; Google's XOAUTH2 sends the like).
     private static readonly byte[] s_oauthBearerError = Base64Line("""{"status":"invalid_token","schemes":"bearer"}""");

@@ -57,6 +57,12 @@ internal sealed partial class SinkSession : IDisposable
         _commandTimeoutTicks = (long)(_options.CommandTimeout.TotalSeconds * Stopwatch.Frequency);
     }
 
+    /// <summary>Lines and message ends the session took, each owed exactly one reply (a BDAT's comes after its chunk).</summary>
+    internal long Answerable { get; private set; }
+
+    /// <summary>Whether the session waits for the rest of a BDAT chunk, whose reply is still owed.</summary>
+    internal bool InChunk => _mode == Mode.Chunk;
+
     private enum Mode
     {
         Commands,
@@ -108,7 +114,10 @@ internal sealed partial class SinkSession : IDisposable
             if (paused)
             {
                 _pauseAfterAuthFailure = false;
-                await Task.Delay(AuthFailureDelay, cancellationToken).ConfigureAwait(false);
+                if (_options.AuthFailureDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.AuthFailureDelay, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             // One flush for every reply the buffer's pipelined commands produced (RFC 2920 section 3.2);
@@ -191,6 +200,7 @@ internal sealed partial class SinkSession : IDisposable
                         if (buffer.Length >= limit && _mode == Mode.Commands)
                         {
                             // RFC 5321 section 4.5.3.1.4: too long; the rest of the line is skipped.
+                            Answerable++;
                             RefuseLongLine();
                             _mode = Mode.SkipLongLine;
                         }
@@ -211,6 +221,8 @@ internal sealed partial class SinkSession : IDisposable
                         _mode = Mode.Commands;
                         break;
                     }
+
+                    Answerable++;
 
                     if (line.Length >= limit)
                     {

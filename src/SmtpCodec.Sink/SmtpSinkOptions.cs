@@ -86,6 +86,9 @@ public sealed record SmtpSinkOptions
     /// </summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long each 535 waits before it leaves (the session reads nothing meanwhile); zero only for the fuzz target.</summary>
+    internal TimeSpan AuthFailureDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Most connections served at once; more are greeted with 421 and closed.</summary>
     public int MaxConnections { get; init; } = 256;
 

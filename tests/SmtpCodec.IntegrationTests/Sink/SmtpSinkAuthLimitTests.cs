@@ -64,7 +64,7 @@ public sealed class SmtpSinkAuthLimitTests
         TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
 
         Assert.Equal(["535", "535", "535", "250"], replies.Select(r => r[..3]));
-        Assert.True(elapsed >= 3 * SinkSession.AuthFailureDelay - TimeSpan.FromMilliseconds(30), $"three failures took {elapsed.TotalMilliseconds} ms");
+        Assert.True(elapsed >= 3 * new SmtpSinkOptions().AuthFailureDelay - TimeSpan.FromMilliseconds(30), $"three failures took {elapsed.TotalMilliseconds} ms");
     }
 
     [Fact]
