@@ -13,12 +13,6 @@ public interface IFuzzTarget
     /// <summary>What the target exercises, in one line (printed by <c>list</c>).</summary>
     string Description { get; }
 
-    /// <summary>
-    /// Whether afl-fuzz runs it in SharpFuzz's isolated mode (each input in a child process that is restarted after
-    /// a crash or a hang) rather than in the harness's own process: for targets with threads and timers.
-    /// </summary>
-    bool RunsIsolated => false;
-
     /// <summary>Runs the input through the target's code and checks every invariant.</summary>
     /// <param name="input">The fuzz input.</param>
     void Run(ReadOnlySpan<byte> input);
