@@ -16,21 +16,13 @@ public sealed class SmtpSinkStrictArgumentTests
     [InlineData("RSET\u007f")]
     public async Task AControlCharacterInACommandLineIs501AndChangesNothing(string line)
     {
-        await using SmtpSink sink = SmtpSink.Start();
-        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
-        await client.CommandAsync("EHLO client.test");
         bool rcpt = line.StartsWith("RCPT", StringComparison.Ordinal);
-        if (rcpt)
-        {
-            Assert.StartsWith("250 ", await client.CommandAsync("MAIL FROM:<a@b.c>"), StringComparison.Ordinal);
-        }
-
-        Assert.Equal("501 5.5.2 Syntax error, control character in command line", await client.CommandAsync(line));
 
         // Nothing was taken: no sender (or recipient) was recorded by the refused line.
-        Assert.Equal(rcpt ? "554 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL and RCPT before DATA", await client.CommandAsync("DATA"));
-        await sink.DisposeAsync();
-        Assert.Equal(0, sink.SessionFaults);
+        string[] replies = await RepliesAsync((rcpt ? "MAIL FROM:<a@b.c>\r\n" : "") + line + "\r\nDATA\r\n", rcpt ? 3 : 2);
+
+        Assert.Equal("501 5.5.2 Syntax error, control character in command line", replies[^2]);
+        Assert.Equal(rcpt ? "554 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL and RCPT before DATA", replies[^1]);
     }
 
     [Theory]
@@ -43,12 +35,10 @@ public sealed class SmtpSinkStrictArgumentTests
     [InlineData("SIZE=12x BODY=8BITMIME")]
     public async Task ASizeThatIsNotADecimalNumberIs501(string parameter)
     {
-        await using SmtpSink sink = SmtpSink.Start();
-        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
-        await client.CommandAsync("EHLO client.test");
+        string[] replies = await RepliesAsync($"MAIL FROM:<a@b.c> {parameter}\r\nRCPT TO:<d@e.f>\r\n", 2);
 
-        Assert.Equal("501 5.5.4 Syntax: SIZE=<decimal number of octets>", await client.CommandAsync("MAIL FROM:<a@b.c> " + parameter));
-        Assert.StartsWith("503 ", await client.CommandAsync("RCPT TO:<d@e.f>"), StringComparison.Ordinal);
+        Assert.Equal("501 5.5.4 Syntax: SIZE=<decimal number of octets>", replies[0]);
+        Assert.StartsWith("503 ", replies[1], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -59,10 +49,21 @@ public sealed class SmtpSinkStrictArgumentTests
     [InlineData("SIZE=99999999999999999999999", "552 5.3.4 Message size exceeds fixed maximum message size")]
     public async Task ADecimalSizeIsTakenOrRefusedByTheLimit(string parameter, string expected)
     {
-        await using SmtpSink sink = SmtpSink.Start();
-        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
-        await client.CommandAsync("EHLO client.test");
+        Assert.Equal([expected], await RepliesAsync($"MAIL FROM:<a@b.c> {parameter}\r\n", 1));
+    }
 
-        Assert.Equal(expected, await client.CommandAsync("MAIL FROM:<a@b.c> " + parameter));
+    /// <summary>The replies to the lines sent after EHLO, one connection to a default sink, which must have no session fault.</summary>
+    private static async Task<string[]> RepliesAsync(string lines, int replies)
+    {
+        await using SmtpSink sink = SmtpSink.Start();
+        string[] received;
+        using (var client = await RawSmtpClient.ConnectAsync(sink.EndPoint))
+        {
+            received = (await client.SendAsync("EHLO client.test\r\n" + lines, replies + 1))[1..];
+        }
+
+        await sink.DisposeAsync();
+        Assert.Equal(0, sink.SessionFaults);
+        return received;
     }
 }

@@ -77,6 +77,20 @@ internal sealed class RawSmtpClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// EHLO and STARTTLS, then the first three bytes of a TLS record and nothing more: how long the server took to
+    /// close the connection (it must, within 10 s).
+    /// </summary>
+    public async Task<TimeSpan> StallTlsHandshakeAsync()
+    {
+        await CommandAsync("EHLO client.test");
+        Assert.StartsWith("220 ", await CommandAsync("STARTTLS"), StringComparison.Ordinal);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await WriteAsync([0x16, 0x03, 0x01]);
+        Assert.True(await ClosesAsync(), "the server kept a stalled TLS handshake open");
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started);
+    }
+
     /// <summary>Whether the server closed the connection within 10 s, whatever it sent before (a TLS alert, say).</summary>
     public async Task<bool> ClosesAsync()
     {
