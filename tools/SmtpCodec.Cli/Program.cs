@@ -6,7 +6,7 @@ namespace SmtpCodec.Cli;
 /// <summary>The <c>smtpcodec</c> command: one verb per file under Verbs/.</summary>
 public static class Program
 {
-    /// <summary>Exit code for a command line that does not parse.</summary>
+    /// <summary>Exit code for a command line that does not parse (docs/architecture.md, "The smtpcodec command").</summary>
     public const int UsageExitCode = 2;
 
     public static int Main(string[] args)
