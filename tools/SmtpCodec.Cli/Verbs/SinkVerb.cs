@@ -11,7 +11,7 @@ using SmtpCodec.Sink;
 namespace SmtpCodec.Cli.Verbs;
 
 /// <summary>
-/// <c>smtpcodec sink</c>: the embedded receiver as a standalone server (README, "The sink"). It prints
+/// <c>smtpcodec sink</c>: the embedded receiver as a standalone server (docs/architecture.md, "The smtpcodec command"). It prints
 /// <c>listening on HOST:PORT</c> on stdout once it listens, runs until SIGINT (Ctrl+C) or SIGTERM, then
 /// stops its sessions and writes <c>--stats</c>.
 /// </summary>
