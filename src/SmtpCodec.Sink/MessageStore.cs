@@ -4,14 +4,17 @@ namespace SmtpCodec.Sink;
 
 /// <summary>
 /// The directory of <see cref="SmtpSinkOptions.StoreDirectory"/>: each session streams its message into a
-/// temporary file of its own and, once accepted, renames it to <c>QUEUEID.eml</c>.
+/// temporary file of its own and, once accepted, renames it to <c>QUEUEID.eml</c> (durably: see <see cref="MessageFile"/>).
 /// </summary>
 internal sealed class MessageStore
 {
-    public MessageStore(string directory)
+    private readonly StoreSync _sync;
+
+    public MessageStore(string directory, StoreSync? sync = null)
     {
         Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
+        _sync = sync ?? StoreSync.Default;
     }
 
     public string Directory { get; }
@@ -31,5 +34,5 @@ internal sealed class MessageStore
         return highest;
     }
 
-    public MessageFile OpenSession(long session) => new(Directory, Path.Combine(Directory, $".incoming-{session.ToString(CultureInfo.InvariantCulture)}.tmp"));
+    public MessageFile OpenSession(long session) => new(Directory, Path.Combine(Directory, $".incoming-{session.ToString(CultureInfo.InvariantCulture)}.tmp"), _sync);
 }

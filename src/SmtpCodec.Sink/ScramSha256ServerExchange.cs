@@ -8,18 +8,15 @@ namespace SmtpCodec.Sink;
 
 /// <summary>
 /// The server side of one SCRAM-SHA-256 exchange (RFC 5802 section 5, RFC 7677) without channel binding:
-/// it answers the client-first message with a fresh salt and nonce, verifies the client's proof against
-/// the configured password and sends its own signature, so that the client can tell the sink knows it.
-/// The key schedule is the codec's, shared with the client.
+/// it answers the client-first message with a fresh nonce and the user's salt, verifies the client's proof
+/// against the keys kept in <see cref="ScramCredentials"/> and sends its own signature, so that the client can
+/// tell the sink knows the password. The key schedule is the codec's, shared with the client.
 /// </summary>
 internal sealed class ScramSha256ServerExchange
 {
-    /// <summary>RFC 7677 section 4: at least 4096 iterations.</summary>
-    public const int IterationCount = 4096;
-
     private const int HashLength = ScramSha256Keys.HashLength;
 
-    private readonly IReadOnlyDictionary<string, string> _users;
+    private readonly ScramCredentials _credentials;
     private byte[] _gs2Header = [];
     private byte[] _clientFirstBare = [];
     private byte[] _serverFirst = [];
@@ -27,9 +24,9 @@ internal sealed class ScramSha256ServerExchange
     private readonly byte[] _clientKey = new byte[HashLength];
     private readonly byte[] _serverKey = new byte[HashLength];
 
-    public ScramSha256ServerExchange(IReadOnlyDictionary<string, string> users)
+    public ScramSha256ServerExchange(ScramCredentials credentials)
     {
-        _users = users;
+        _credentials = credentials;
     }
 
     /// <summary>How a client message was taken.</summary>
@@ -99,19 +96,14 @@ internal sealed class ScramSha256ServerExchange
         _gs2Header = message[..headerLength].ToArray();
         _clientFirstBare = bare.ToArray();
 
-        // A fresh nonce part and salt for every exchange; an unknown user gets them too, and fails at the proof.
+        // A fresh nonce part for every exchange; the salt and keys are the user's (an unknown user's fail at the proof).
         Span<byte> random = stackalloc byte[18];
         RandomNumberGenerator.Fill(random);
         string serverNonce = Convert.ToBase64String(random);
         _nonce = [.. clientNonce, .. Encoding.ASCII.GetBytes(serverNonce)];
-        Span<byte> salt = stackalloc byte[16];
-        RandomNumberGenerator.Fill(salt);
+        byte[] salt = _credentials.Get(user, _clientKey, _serverKey);
 
-        byte[] password = _users.TryGetValue(user, out string? secret) ? Encoding.UTF8.GetBytes(secret) : RandomNumberGenerator.GetBytes(32);
-        ScramSha256Keys.Derive(password, salt, IterationCount, _clientKey, _serverKey);
-        CryptographicOperations.ZeroMemory(password);
-
-        _serverFirst = Encoding.ASCII.GetBytes($"r={Encoding.ASCII.GetString(_nonce)},s={Convert.ToBase64String(salt)},i={IterationCount}");
+        _serverFirst = Encoding.ASCII.GetBytes($"r={Encoding.ASCII.GetString(_nonce)},s={Convert.ToBase64String(salt)},i={ScramCredentials.IterationCount}");
         serverFirst = _serverFirst;
         return Outcome.Continue;
     }

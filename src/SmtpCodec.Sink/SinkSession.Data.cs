@@ -45,6 +45,7 @@ internal sealed partial class SinkSession
                 Store(_unstuffed.AsSpan(0, written));
                 if (status == OperationStatus.Done)
                 {
+                    Answerable++;
                     _mode = Mode.Commands;
                     EndMessage();
                     return true;
@@ -52,6 +53,7 @@ internal sealed partial class SinkSession
 
                 if (status == OperationStatus.InvalidData)
                 {
+                    Answerable++;
                     // A bare CR or LF inside the data (SMTP smuggling, CVE-2023-51764): refuse and hang up, as hardened servers do.
                     Write("521 5.5.2 Bare CR or LF in message data; closing\r\n"u8);
                     _messageFile?.Discard();

@@ -6,10 +6,15 @@ namespace SmtpCodec.Sink;
 /// <summary>
 /// When replies leave: at once, or, with a reply delay (a WAN's latency) or a delay fault, staged in
 /// <see cref="_staging"/> as batches that fall due one delay after their commands arrived; a per-session
-/// timer wakes the read loop (CancelPendingRead) when the oldest batch falls due.
+/// timer wakes the read loop (CancelPendingRead) when the oldest batch falls due. Staging is bounded: past
+/// <see cref="MaxStagedBytes"/> the session reads nothing until replies leave, so a client that streams
+/// commands is held back by TCP instead of growing the sink.
 /// </summary>
 internal sealed partial class SinkSession
 {
+    /// <summary>Staged replies past which the session stops reading (a read's worth of replies may go over it).</summary>
+    internal const int MaxStagedBytes = 1024 * 1024;
+
     private readonly ReplyStaging? _staging;
     private readonly Queue<(long Due, long End)> _batches = new();
     private readonly long _delayTicks;
@@ -37,6 +42,7 @@ internal sealed partial class SinkSession
             _lastBatchEnd = _sentBytes + _staging.Count;
             _lastDue = Math.Max(_lastDue, _arrived + _delayTicks + _faultDelayTicks);
             _batches.Enqueue((_lastDue, _lastBatchEnd));
+            _sink.NoteStagedBytes(_staging.Count);
         }
     }
 
@@ -76,6 +82,21 @@ internal sealed partial class SinkSession
         _staging.RemovePrefix(count);
         _sentBytes = sendEnd;
         await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>While too many replies are staged, waits for the oldest batches to fall due and sends them.</summary>
+    private async ValueTask WaitForStagingRoomAsync(CancellationToken cancellationToken)
+    {
+        while (_staging is { Count: > MaxStagedBytes } && _batches.TryPeek(out (long Due, long End) head))
+        {
+            TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), head.Due);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+
+            await SendRepliesAsync(all: false, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Wakes the pending read when the oldest waiting batch falls due.</summary>

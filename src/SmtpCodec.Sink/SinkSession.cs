@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using SmtpCodec.Protocol;
@@ -55,7 +53,15 @@ internal sealed partial class SinkSession : IDisposable
             _staging = new ReplyStaging();
             _delayTicks = (long)(_options.ReplyDelay.TotalSeconds * Stopwatch.Frequency);
         }
+
+        _commandTimeoutTicks = (long)(_options.CommandTimeout.TotalSeconds * Stopwatch.Frequency);
     }
+
+    /// <summary>Lines and message ends the session took, each owed exactly one reply (a BDAT's comes after its chunk).</summary>
+    internal long Answerable { get; private set; }
+
+    /// <summary>Whether the session waits for the rest of a BDAT chunk, whose reply is still owed.</summary>
+    internal bool InChunk => _mode == Mode.Chunk;
 
     private enum Mode
     {
@@ -82,23 +88,49 @@ internal sealed partial class SinkSession : IDisposable
         Write(" ESMTP SmtpCodec sink\r\n"u8);
         EndBatch();
         await SendRepliesAsync(all: false, cancellationToken).ConfigureAwait(false);
+        StartDeadline();
+        bool graceful = true;
         while (_mode != Mode.Closing)
         {
+            await WaitForStagingRoomAsync(cancellationToken).ConfigureAwait(false);
             ArmTimer();
             ReadResult read = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (_timedOut)
+            {
+                await TimeOutAsync(cancellationToken).ConfigureAwait(false);
+                graceful = false;
+                break;
+            }
+
             _arrived = Stopwatch.GetTimestamp();
             _faultDelayTicks = 0;
             ReadOnlySequence<byte> buffer = read.Buffer;
             Process(ref buffer);
-            _input.AdvanceTo(buffer.Start, buffer.End);
+
+            // After a refused AUTH the rest waits in the pipe (examined only up to here, so the next read returns it).
+            bool paused = _pauseAfterAuthFailure;
+            _input.AdvanceTo(buffer.Start, paused ? buffer.Start : buffer.End);
             EndBatch();
+            if (paused)
+            {
+                _pauseAfterAuthFailure = false;
+                if (_options.AuthFailureDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.AuthFailureDelay, cancellationToken).ConfigureAwait(false);
+                }
+            }
 
             // One flush for every reply the buffer's pipelined commands produced (RFC 2920 section 3.2);
             // before TLS or closing, every reply waits for its time and goes out first.
             await SendRepliesAsync(_startTlsRequested || _mode == Mode.Closing || read.IsCompleted, cancellationToken).ConfigureAwait(false);
+            ExtendDeadline();
             if (_startTlsRequested)
             {
-                await StartTlsAsync(cancellationToken).ConfigureAwait(false);
+                if (!await StartTlsAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 continue;
             }
 
@@ -108,53 +140,15 @@ internal sealed partial class SinkSession : IDisposable
             }
         }
 
-        if (_timer is not null)
+        // No timer may cancel a read of the close below.
+        await DisposeTimersAsync().ConfigureAwait(false);
+        if (_mode == Mode.Closing && graceful)
         {
-            await _timer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_mode == Mode.Closing)
-        {
-            await CloseGracefullyAsync().ConfigureAwait(false);
+            await CloseGracefullyAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Ends a session the sink closes (QUIT, 421, an injected drop) as a well-behaved server does: TLS
-    /// close_notify (RFC 8446 section 6.1), then FIN, then what the client had already pipelined is read and
-    /// thrown away for a moment. Closing with unread input would send a reset, and a reset can destroy replies
-    /// still on their way to the client, so it would miss 250s the sink sent and counted.
-    /// </summary>
-    private async Task CloseGracefullyAsync()
-    {
-        try
-        {
-            if (_stream is SslStream ssl)
-            {
-                await ssl.ShutdownAsync().ConfigureAwait(false);
-            }
-
-            (_transport as NetworkStream)?.Socket.Shutdown(SocketShutdown.Send);
-            using var linger = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            long discarded = 0;
-            while (discarded < MaxDiscardedOnClose)
-            {
-                ReadResult read = await _input.ReadAsync(linger.Token).ConfigureAwait(false);
-                discarded += read.Buffer.Length;
-                _input.AdvanceTo(read.Buffer.End);
-                if (read.IsCompleted || read.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
-        {
-            // The client is gone already or keeps sending: the connection closes either way.
-        }
     }
 
     /// <summary>Drops a message left half-stored by a session that ended in the middle of it.</summary>
@@ -162,29 +156,21 @@ internal sealed partial class SinkSession : IDisposable
     {
         _messageFile?.Dispose();
         _timer?.Dispose();
+        _deadlineTimer?.Dispose();
     }
 
-    /// <summary>
-    /// RFC 3207 section 4.2: anything the client pipelined after STARTTLS was already thrown away; the
-    /// handshake starts on a clean stream, and everything learnt before it is forgotten.
-    /// </summary>
-    private async Task StartTlsAsync(CancellationToken cancellationToken)
+    private async ValueTask DisposeTimersAsync()
     {
-        _startTlsRequested = false;
-        await _input.CompleteAsync().ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
-        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
-        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _sink.Certificate }, cancellationToken).ConfigureAwait(false);
-        _stream = ssl;
-        (_input, _output) = CreatePipes(ssl);
-        _tls = true;
-        _greeted = false;
-        _authenticated = false;
-        Reset();
-    }
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
 
-    private static (PipeReader Input, PipeWriter Output) CreatePipes(Stream stream) =>
-        (PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        if (_deadlineTimer is not null)
+        {
+            await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Handles every complete command (and the content) in the buffer; the rest waits for more bytes.</summary>
     private void Process(ref ReadOnlySequence<byte> buffer)
@@ -194,15 +180,11 @@ internal sealed partial class SinkSession : IDisposable
             switch (_mode)
             {
                 case Mode.Data:
-                    if (!ReadData(ref buffer))
-                    {
-                        return;
-                    }
-
-                    break;
-
                 case Mode.Chunk:
-                    if (!ReadChunk(ref buffer))
+                    long before = buffer.Length;
+                    bool ended = _mode == Mode.Data ? ReadData(ref buffer) : ReadChunk(ref buffer);
+                    CountContent(before - buffer.Length);
+                    if (!ended)
                     {
                         return;
                     }
@@ -218,6 +200,7 @@ internal sealed partial class SinkSession : IDisposable
                         if (buffer.Length >= limit && _mode == Mode.Commands)
                         {
                             // RFC 5321 section 4.5.3.1.4: too long; the rest of the line is skipped.
+                            Answerable++;
                             RefuseLongLine();
                             _mode = Mode.SkipLongLine;
                         }
@@ -232,11 +215,14 @@ internal sealed partial class SinkSession : IDisposable
 
                     ReadOnlySequence<byte> line = buffer.Slice(0, lf.Value);
                     buffer = buffer.Slice(buffer.GetPosition(1, lf.Value));
+                    _progress = true;
                     if (_mode == Mode.SkipLongLine)
                     {
                         _mode = Mode.Commands;
                         break;
                     }
+
+                    Answerable++;
 
                     if (line.Length >= limit)
                     {
@@ -267,6 +253,11 @@ internal sealed partial class SinkSession : IDisposable
                         return;
                     }
 
+                    if (_pauseAfterAuthFailure)
+                    {
+                        return;
+                    }
+
                     break;
             }
         }
@@ -287,6 +278,13 @@ internal sealed partial class SinkSession : IDisposable
 
     private void Handle(ReadOnlySpan<byte> line)
     {
+        // RFC 5321 section 4.1.1: a command is text without controls; a NUL, a bare CR or a TAB in it is refused, not guessed at.
+        if (line.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0 || line.Contains((byte)0x7F))
+        {
+            Write("501 5.5.2 Syntax error, control character in command line\r\n"u8);
+            return;
+        }
+
         int space = line.IndexOf((byte)' ');
         ReadOnlySpan<byte> verb = space < 0 ? line : line[..space];
         ReadOnlySpan<byte> argument = space < 0 ? default : line[(space + 1)..];
@@ -385,98 +383,14 @@ internal sealed partial class SinkSession : IDisposable
     /// <summary>Whether the extension is on offer now: STARTTLS only before TLS, AUTH only after it when STARTTLS is offered.</summary>
     private bool Offers(EhloExtensions extension) => EhloReplyBuilder.IsOfferedNow(_options.Extensions, extension, _tls);
 
-    private void Mail(ReadOnlySpan<byte> argument)
+    private void WriteAscii(string text) => WriteAscii(Replies, text);
+
+    private static void WriteAscii(IBufferWriter<byte> writer, string text)
     {
-        if (!_greeted)
-        {
-            Write("503 5.5.1 Send EHLO or HELO first\r\n"u8);
-            return;
-        }
-
-        if (_inTransaction)
-        {
-            Write("503 5.5.1 Nested MAIL command\r\n"u8);
-            return;
-        }
-
-        if (!StartsWithIgnoreCase(argument, "FROM:"u8))
-        {
-            Write("501 5.5.4 Syntax: MAIL FROM:<address>\r\n"u8);
-            return;
-        }
-
-        // RFC 1870 section 6: a declared size over the limit is refused before any data.
-        int size = IndexOfIgnoreCase(argument, " SIZE="u8);
-        if (size >= 0)
-        {
-            ReadOnlySpan<byte> digits = argument[(size + 6)..];
-            int end = digits.IndexOf((byte)' ');
-            if (!Utf8Parser.TryParse(end < 0 ? digits : digits[..end], out long declared, out _) || declared > _options.MaxMessageSize)
-            {
-                Write("552 5.3.4 Message size exceeds fixed maximum message size\r\n"u8);
-                return;
-            }
-        }
-
-        _inTransaction = true;
-        _recipients = 0;
-        Write("250 2.1.0 Ok\r\n"u8);
-    }
-
-    private void Rcpt(ReadOnlySpan<byte> argument)
-    {
-        if (!_inTransaction)
-        {
-            Write("503 5.5.1 Need MAIL before RCPT\r\n"u8);
-        }
-        else if (!StartsWithIgnoreCase(argument, "TO:"u8))
-        {
-            Write("501 5.5.4 Syntax: RCPT TO:<address>\r\n"u8);
-        }
-        else if (_recipients >= _options.MaxRecipients)
-        {
-            // RFC 5321 section 4.5.3.1.10: too many recipients is a temporary condition.
-            Write("452 4.5.3 Too many recipients\r\n"u8);
-        }
-        else
-        {
-            _recipients++;
-            Write("250 2.1.5 Ok\r\n"u8);
-        }
-    }
-
-    /// <summary>Ends the transaction, dropping a message in progress.</summary>
-    private void Reset()
-    {
-        _inTransaction = false;
-        _recipients = 0;
-        _contentLength = 0;
-        _chunksRefused = false;
-        _messageFile?.Discard();
-    }
-
-    private void WriteAscii(string text)
-    {
-        Span<byte> span = Replies.GetSpan(text.Length);
+        Span<byte> span = writer.GetSpan(text.Length);
         int written = Encoding.ASCII.GetBytes(text, span);
-        Replies.Advance(written);
+        writer.Advance(written);
     }
 
     private void Write(ReadOnlySpan<byte> bytes) => Replies.Write(bytes);
-
-    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> prefix) =>
-        text.Length >= prefix.Length && Ascii.EqualsIgnoreCase(text[..prefix.Length], prefix);
-
-    private static int IndexOfIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> value)
-    {
-        for (int i = 0; i + value.Length <= text.Length; i++)
-        {
-            if (Ascii.EqualsIgnoreCase(text.Slice(i, value.Length), value))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }

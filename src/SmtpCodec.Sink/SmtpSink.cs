@@ -26,6 +26,7 @@ public sealed class SmtpSink : IAsyncDisposable
     private long _queueIds;
     private long _sessionFaults;
     private long _refusedConnections;
+    private long _peakStagedBytes;
     private readonly long[] _injectedFaults = new long[(int)SmtpSinkFaultKind.Delay + 1];
     private int _disposed;
 
@@ -38,6 +39,7 @@ public sealed class SmtpSink : IAsyncDisposable
         EhloAfterTls = EhloReplyBuilder.Build(options, afterTls: true);
         Faults = faults;
         Store = store;
+        ScramCredentials = new ScramCredentials(options.Users);
         _queueIds = store?.HighestStoredId() ?? 0;
         _listener = listener;
         EndPoint = (IPEndPoint)listener.LocalEndPoint!;
@@ -80,6 +82,11 @@ public sealed class SmtpSink : IAsyncDisposable
     internal FaultPlan? Faults { get; }
 
     internal MessageStore? Store { get; }
+
+    internal ScramCredentials ScramCredentials { get; }
+
+    /// <summary>The most reply bytes one session held back for their delay at once.</summary>
+    internal long PeakStagedBytes => Interlocked.Read(ref _peakStagedBytes);
 
     /// <summary>How many faults of a kind were injected so far (for a delay: how many replies it held back).</summary>
     /// <param name="kind">The kind.</param>
@@ -140,6 +147,15 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         Interlocked.Increment(ref _messages);
         Interlocked.Add(ref _bytes, bytes);
+    }
+
+    internal void NoteStagedBytes(long staged)
+    {
+        long peak = Interlocked.Read(ref _peakStagedBytes);
+        while (staged > peak && Interlocked.CompareExchange(ref _peakStagedBytes, staged, peak) != peak)
+        {
+            peak = Interlocked.Read(ref _peakStagedBytes);
+        }
     }
 
     internal void CountFault(SmtpSinkFaultKind kind) => Interlocked.Increment(ref _injectedFaults[(int)kind]);
@@ -245,9 +261,9 @@ public sealed class SmtpSink : IAsyncDisposable
             using var session = new SinkSession(this, stream, number);
             await session.RunAsync(admitted, _stopping.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (SinkSession.IsOrdinaryEnd(e))
         {
-            // The client went away or the sink is stopping: the session simply ends.
+            // The client went away (or failed its TLS handshake) or the sink is stopping: the session simply ends.
         }
 #pragma warning disable CA1031 // A session's bug must not take the sink down; it is counted and kept for diagnosis.
         catch (Exception e)

@@ -73,6 +73,22 @@ public sealed record SmtpSinkOptions
     /// <summary>The longest command line accepted, line end included (RFC 5321 section 4.5.3.1.4 plus extension allowances).</summary>
     public int MaxCommandLength { get; init; } = 2048;
 
+    /// <summary>
+    /// How long the sink waits for each command line (RFC 5321 section 4.5.3.2.7; 5 minutes by default), and for
+    /// each 64 KiB of message content. A deadline, not an idle timer: bytes that complete no command do not move
+    /// it. Past it the sink replies <c>421 4.4.2</c> and closes the connection.
+    /// </summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a TLS handshake after STARTTLS may take (30 seconds by default); then the connection closes. A
+    /// failed or timed-out handshake is the client's doing, not a session fault.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long each 535 waits before it leaves (the session reads nothing meanwhile); zero only for the fuzz target.</summary>
+    internal TimeSpan AuthFailureDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Most connections served at once; more are greeted with 421 and closed.</summary>
     public int MaxConnections { get; init; } = 256;
 
@@ -142,11 +158,22 @@ public sealed record SmtpSinkOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReplyDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCommandLength, 512);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnections);
+        ThrowIfNotATimeout(CommandTimeout, nameof(CommandTimeout));
+        ThrowIfNotATimeout(HandshakeTimeout, nameof(HandshakeTimeout));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxMessageSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRecipients);
         if (StoreDirectory is not null)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(StoreDirectory, nameof(StoreDirectory));
+        }
+    }
+
+    private static void ThrowIfNotATimeout(TimeSpan timeout, string name)
+    {
+        // A timer takes up to 2^32 - 2 ms.
+        if (timeout <= TimeSpan.Zero || timeout.TotalMilliseconds > uint.MaxValue - 1)
+        {
+            throw new ArgumentOutOfRangeException(name, timeout, "A timeout must be positive and at most 49 days.");
         }
     }
 }

@@ -29,7 +29,9 @@ public static class Program
             return UsageExitCode;
         }
 
-        return parsed.Invoke();
+        // On SIGINT or SIGTERM a verb gets this long to stop before the process ends: the sink closes its
+        // sessions and writes --stats then (System.CommandLine's default of 2 s could cut that short).
+        return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 
     /// <summary>The option an error is about ("--chunking: "), so that a bad value names what was wrong.</summary>

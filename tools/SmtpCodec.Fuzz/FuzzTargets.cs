@@ -14,6 +14,7 @@ public static class FuzzTargets
         new StuffRoundTripTarget(),
         new SaslTarget(),
         new CommandTarget(),
+        new SinkTarget(),
     ];
 
     /// <summary>Finds a target by its name.</summary>

@@ -126,7 +126,7 @@ public sealed class SinkVerbTests : IDisposable
         CliResult result = await CliProcess.RunAsync(null, "sink", "--help");
 
         Assert.Equal(0, result.ExitCode);
-        foreach (string option in new[] { "--listen", "--tls", "--cert", "--key", "--user", "--auth", "--chunking", "--profile", "--reply-delay-ms", "--fault", "--fault-seed", "--store", "--max-message-size", "--stats", "SIGTERM" })
+        foreach (string option in new[] { "--listen", "--tls", "--cert", "--key", "--user", "--auth", "--chunking", "--profile", "--reply-delay-ms", "--fault", "--fault-seed", "--store", "--max-message-size", "--command-timeout", "--handshake-timeout", "--stats", "SIGTERM" })
         {
             Assert.Contains(option, result.StdoutText, StringComparison.Ordinal);
         }

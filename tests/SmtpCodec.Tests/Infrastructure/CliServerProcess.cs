@@ -28,6 +28,9 @@ internal sealed class CliServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The process id (for /proc measurements).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The first line the process wrote on stdout.</summary>
     public string FirstLine { get; }
 

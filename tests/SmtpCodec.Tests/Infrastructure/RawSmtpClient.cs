@@ -56,6 +56,9 @@ internal sealed class RawSmtpClient : IDisposable
         return [.. result];
     }
 
+    /// <summary>Sends bytes and reads nothing.</summary>
+    public async Task WriteAsync(byte[] bytes) => await _tcp.GetStream().WriteAsync(bytes);
+
     /// <summary>Sends one line (CRLF added) and reads one reply.</summary>
     public async Task<string> CommandAsync(string line) => (await SendAsync(line + "\r\n", 1))[0];
 
@@ -71,6 +74,42 @@ internal sealed class RawSmtpClient : IDisposable
         {
             // Reset rather than closed: gone all the same.
             return true;
+        }
+    }
+
+    /// <summary>
+    /// EHLO and STARTTLS, then the first three bytes of a TLS record and nothing more: how long the server took to
+    /// close the connection (it must, within 10 s).
+    /// </summary>
+    public async Task<TimeSpan> StallTlsHandshakeAsync()
+    {
+        await CommandAsync("EHLO client.test");
+        Assert.StartsWith("220 ", await CommandAsync("STARTTLS"), StringComparison.Ordinal);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await WriteAsync([0x16, 0x03, 0x01]);
+        Assert.True(await ClosesAsync(), "the server kept a stalled TLS handshake open");
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>Whether the server closed the connection within 10 s, whatever it sent before (a TLS alert, say).</summary>
+    public async Task<bool> ClosesAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await _reader.ReadLineAsync(timeout.Token) is not null)
+            {
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

@@ -11,7 +11,7 @@ using SmtpCodec.Sink;
 namespace SmtpCodec.Cli.Verbs;
 
 /// <summary>
-/// <c>smtpcodec sink</c>: the embedded receiver as a standalone server (design.md section 6). It prints
+/// <c>smtpcodec sink</c>: the embedded receiver as a standalone server (docs/architecture.md, "The smtpcodec command"). It prints
 /// <c>listening on HOST:PORT</c> on stdout once it listens, runs until SIGINT (Ctrl+C) or SIGTERM, then
 /// stops its sessions and writes <c>--stats</c>.
 /// </summary>
@@ -72,6 +72,16 @@ internal static class SinkVerb
         var store = new Option<string?>("--store") { Description = "Keep each accepted message, unstuffed, as DIR/QUEUEID.eml.", HelpName = "DIR" };
         var maxMessageSize = Positive(new Option<long?>("--max-message-size") { Description = "The SIZE limit in bytes; larger messages get 552.", HelpName = "BYTES" });
         var maxConnections = Positive(new Option<int?>("--max-connections") { Description = "Connections served at once; more get 421. Default 256.", HelpName = "N" });
+        var commandTimeout = Positive(new Option<int?>("--command-timeout")
+        {
+            Description = "Seconds the sink waits for each command line (and each 64 KiB of message content) before 421 4.4.2 and closing. Default 300.",
+            HelpName = "SECONDS",
+        });
+        var handshakeTimeout = Positive(new Option<int?>("--handshake-timeout")
+        {
+            Description = "Seconds a TLS handshake after STARTTLS may take before the connection closes. Default 30.",
+            HelpName = "SECONDS",
+        });
         var maxRecipients = Positive(new Option<int?>("--max-recipients") { Description = "Recipients per message; more get 452. Default 1000.", HelpName = "N" });
         var stats = new Option<string?>("--stats")
         {
@@ -84,7 +94,8 @@ internal static class SinkVerb
             "sink",
             "Run the embedded SMTP receiver until SIGINT (Ctrl+C) or SIGTERM. Prints 'listening on HOST:PORT' on stdout once it listens.")
         {
-            listen, tls, cert, key, users, auth, chunking, profile, replyDelay, store, maxMessageSize, maxConnections, maxRecipients, stats,
+            listen, tls, cert, key, users, auth, chunking, profile, replyDelay, store, maxMessageSize, maxConnections, maxRecipients,
+            commandTimeout, handshakeTimeout, stats,
         };
         faults.AddTo(command);
         command.SetAction(async (parsed, cancellation) =>
@@ -103,6 +114,8 @@ internal static class SinkVerb
                 parsed.GetValue(maxMessageSize),
                 parsed.GetValue(maxConnections),
                 parsed.GetValue(maxRecipients),
+                parsed.GetValue(commandTimeout),
+                parsed.GetValue(handshakeTimeout),
                 parsed.GetValue(stats));
             return await RunAsync(faults.ApplyTo(baseOptions, parsed), settings, cancellation);
         });
@@ -217,6 +230,8 @@ internal static class SinkVerb
             MaxMessageSize = settings.MaxMessageSize ?? options.MaxMessageSize,
             MaxConnections = settings.MaxConnections ?? options.MaxConnections,
             MaxRecipients = settings.MaxRecipients ?? options.MaxRecipients,
+            CommandTimeout = settings.CommandTimeoutSeconds is int command ? TimeSpan.FromSeconds(command) : options.CommandTimeout,
+            HandshakeTimeout = settings.HandshakeTimeoutSeconds is int handshake ? TimeSpan.FromSeconds(handshake) : options.HandshakeTimeout,
         };
     }
 
@@ -364,5 +379,7 @@ internal static class SinkVerb
         long? MaxMessageSize,
         int? MaxConnections,
         int? MaxRecipients,
+        int? CommandTimeoutSeconds,
+        int? HandshakeTimeoutSeconds,
         string? Stats);
 }
