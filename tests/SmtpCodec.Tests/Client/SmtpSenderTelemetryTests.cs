@@ -137,6 +137,41 @@ public sealed class SmtpSenderTelemetryTests
     }
 
     [Fact]
+    public async Task APooledMessagesSpanIsAChildOfTheSpanItWasSubmittedUnder()
+    {
+        const string host = "parent.pool.telemetry.test";
+        var peer = new PipeSmtpPeer();
+        using var capture = new TelemetryCapture(host);
+        SmtpSender sender;
+        using (new Activity("creates the sender").Start())
+        {
+            // The workers start here: this span must not become the parent of what they send.
+            sender = new SmtpSender(Options(peer, host, chunking: false));
+        }
+
+        ActivityContext submitter;
+        await using (sender)
+        {
+            using (Activity request = new Activity("a request that sends mail").Start())
+            {
+                submitter = request.Context;
+                Assert.True((await sender.SendAsync(new SmtpEnvelope("m0@test", "b@test"), SmtpSenderStreamingTests.Message(0))).Accepted);
+            }
+
+            Assert.Null(Activity.Current);
+            Assert.True((await sender.SendAsync(new SmtpEnvelope("m1@test", "b@test"), SmtpSenderStreamingTests.Message(1))).Accepted);
+        }
+
+        await capture.UntilAsync(c => c.Spans("smtp.send").Count >= 2);
+        IReadOnlyList<Activity> spans = capture.Spans("smtp.send");
+        Assert.Equal(2, spans.Count);
+        Activity child = Assert.Single(spans, s => s.TraceId == submitter.TraceId);
+        Assert.Equal(submitter.SpanId, child.ParentSpanId);
+        Activity root = Assert.Single(spans, s => s.TraceId != submitter.TraceId);
+        Assert.Equal(default, root.ParentSpanId);
+    }
+
+    [Fact]
     public async Task ARetriedMessageIncrementsTheRetryCounterAndMarksItsSpan()
     {
         const string host = "retry.pool.telemetry.test";
