@@ -173,8 +173,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         try
         {
             await connection.StartAsync(cancellationToken).ConfigureAwait(false);
-            SmtpTelemetry.ConnectionReady(connection._endpoint);
-            activity?.SetTag("tls.protocol.version", connection.TlsProtocol.ToString());
+            SmtpTelemetry.ConnectionReady(activity, connection._endpoint, connection.TlsProtocol);
             return connection;
         }
         catch (Exception e)

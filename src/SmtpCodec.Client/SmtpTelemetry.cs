@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Security.Authentication;
 
 namespace SmtpCodec.Client;
 
@@ -277,8 +278,20 @@ public static class SmtpTelemetry
         return span;
     }
 
-    internal static void ConnectionReady(in SmtpEndpoint endpoint)
+    /// <summary>A connection reached the ready state: counted, and its span told the TLS version in use (when any).</summary>
+    internal static void ConnectionReady(Activity? span, in SmtpEndpoint endpoint, SslProtocols tls)
     {
+        if (span is { IsAllDataRequested: true } && tls != SslProtocols.None)
+        {
+            span.SetTag("tls.protocol.name", "tls");
+            span.SetTag("tls.protocol.version", tls switch
+            {
+                SslProtocols.Tls13 => "1.3",
+                SslProtocols.Tls12 => "1.2",
+                _ => tls.ToString(),
+            });
+        }
+
         if (ConnectionsOpened.Enabled)
         {
             ConnectionsOpened.Add(1, EndpointTags(endpoint));

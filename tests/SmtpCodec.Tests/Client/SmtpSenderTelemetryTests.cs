@@ -242,6 +242,33 @@ public sealed class SmtpSenderTelemetryTests
         Assert.Equal("Connect", failure["smtp.phase"]);
     }
 
+    [Fact]
+    public async Task AConnectionOverTcpCarriesTheServerPortAndTheTlsVersion()
+    {
+        var server = new ScriptedSmtpServer()
+            .Send("220 localhost ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250 localhost\r\n")
+            .Expect("QUIT").Send("221 Bye\r\n");
+        (int port, Task completion) = server.ListenOnce(implicitTls: true);
+        using var capture = new TelemetryCapture("localhost", port);
+        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("localhost", port, new SmtpConnectionOptions
+        {
+            EhloName = "client.test",
+            TlsMode = SmtpTlsMode.Implicit,
+            Tls = new SmtpTlsOptions { PinnedCertificate = TestCertificates.Localhost },
+        }))
+        {
+            await connection.QuitAsync();
+        }
+
+        await completion;
+        Activity span = Assert.Single(capture.Spans("smtp.connect"));
+        Assert.Equal(port, span.GetTagItem("server.port"));
+        Assert.Equal("tls", span.GetTagItem("tls.protocol.name"));
+        Assert.True(span.GetTagItem("tls.protocol.version") is "1.2" or "1.3", $"{span.GetTagItem("tls.protocol.version")}");
+        Assert.Equal(1, capture.Sum(Opened));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -291,7 +318,7 @@ public sealed class SmtpSenderTelemetryTests
         // The peer holds its reply to the first end of data until the gate opens: the rest wait in the pool's queue.
         var peer = new PipeSmtpPeer { Override = (line, _) => line == "." && Interlocked.Increment(ref ends) == 1 && !gate.Wait(TimeSpan.FromSeconds(30)) ? "421 4.4.2 gate timed out" : null };
         using var capture = new TelemetryCapture(host);
-        var sender = new SmtpSender(Options(peer, host, chunking: false));
+        await using var sender = new SmtpSender(Options(peer, host, chunking: false));
         var queued = new List<SmtpQueuedMessage>();
         for (int i = 0; i < count; i++)
         {
