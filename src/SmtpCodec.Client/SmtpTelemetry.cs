@@ -393,15 +393,3 @@ public static class SmtpTelemetry
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859:Use concrete types when possible for improved performance", Justification = "The box is the point: made once per code, shared by every tag list.")]
     private static object Code(int code) => code is >= 0 and < 600 ? Codes[code] ??= code : code;
 }
-
-/// <summary>
-/// The server as telemetry names it (server.address, server.port): the host given to the connection or the pool,
-/// and the port when it is known (connections over TCP; not a stream opened by the caller). The port is boxed once
-/// here, so that tags cost nothing per message.
-/// </summary>
-internal readonly struct SmtpEndpoint(string? address, int? port)
-{
-    public string? Address { get; } = string.IsNullOrEmpty(address) ? null : address;
-
-    public object? Port { get; } = port is > 0 ? port.Value : null;
-}
