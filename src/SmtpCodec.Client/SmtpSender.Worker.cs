@@ -34,10 +34,16 @@ public sealed partial class SmtpSender
         private long _reconnectAt;
         private int _connectFailures;
 
+        // The server of the latest connection, for the telemetry of messages that end after it closed.
+        private SmtpEndpoint _endpoint = sender.Endpoint;
+
         private SmtpSenderOptions Options => sender._options;
 
         public async Task RunAsync()
         {
+            // The worker began in the flow of whoever created the sender: no span of theirs is the parent of its
+            // messages' spans (each has the one it was submitted under) or of its connections'.
+            Activity.Current = null;
             try
             {
                 while (await WaitForWorkAsync().ConfigureAwait(false))
@@ -66,12 +72,14 @@ public sealed partial class SmtpSender
 
             if (_resend.TryDequeue(out operation))
             {
+                sender.CountWaitingRetry(-1);
                 return true;
             }
 
             if (_retries.TryPeek(out DeliveryOperation? retry) && retry.RetryAt <= Stopwatch.GetTimestamp())
             {
                 operation = _retries.Dequeue();
+                sender.CountWaitingRetry(-1);
                 return true;
             }
 
@@ -184,6 +192,7 @@ public sealed partial class SmtpSender
 
         private async Task ProcessAsync(DeliveryOperation operation)
         {
+            Begin(operation);
             SmtpConnection connection;
             try
             {
@@ -263,6 +272,7 @@ public sealed partial class SmtpSender
 
                 _sentOnConnection = 0;
                 _openedAt = Stopwatch.GetTimestamp();
+                _endpoint = _connection.Endpoint;
             }
 
             return _connection;

@@ -26,6 +26,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
     private long _accepted;
     private long _failed;
     private long _connectionsOpened;
+    private long _waitingRetries;
 
     /// <summary>Starts the pool; connections open on the first messages.</summary>
     /// <param name="options">Where to send and how.</param>
@@ -34,6 +35,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        Endpoint = new SmtpEndpoint(options.Host, options.Port);
         _queue = Channel.CreateBounded<DeliveryOperation>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -47,6 +49,8 @@ public sealed partial class SmtpSender : IAsyncDisposable
         {
             _workers[i] = Task.Run(() => new Worker(this).RunAsync());
         }
+
+        SmtpTelemetry.Register(this);
     }
 
     /// <summary>Messages accepted so far.</summary>
@@ -64,6 +68,12 @@ public sealed partial class SmtpSender : IAsyncDisposable
     /// passes or <see cref="ResetBreaker"/> is called.
     /// </summary>
     public SmtpException? BreakerCause => _breaker.Cause;
+
+    /// <summary>The server as telemetry names it before a connection says more: the options' host and port, when set.</summary>
+    internal SmtpEndpoint Endpoint { get; }
+
+    /// <summary>Messages waiting: in the queue (cancelled ones not yet dropped included) or for a retry.</summary>
+    internal long QueuedCount => _queue.Reader.Count + Interlocked.Read(ref _waitingRetries);
 
     /// <summary>Lets the pool connect again at once after a permanent failure (new credentials, a fixed server).</summary>
     public void ResetBreaker() => _breaker.Reset();
@@ -200,6 +210,8 @@ public sealed partial class SmtpSender : IAsyncDisposable
                 // Closing a connection nobody used: nothing to report.
             }
         }
+
+        SmtpTelemetry.Unregister(this);
     }
 
     private async Task<SmtpConnection> OpenConnectionAsync(CancellationToken cancellationToken)
@@ -278,6 +290,9 @@ public sealed partial class SmtpSender : IAsyncDisposable
             await Task.Delay(Stopwatch.GetElapsedTime(now, slot)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A message entered (1) or left (-1) a worker's retry or resend queue, for the queue gauge.</summary>
+    internal void CountWaitingRetry(int change) => Interlocked.Add(ref _waitingRetries, change);
 
     internal void Count(SmtpDelivery delivery) => Interlocked.Increment(ref delivery.Accepted ? ref _accepted : ref _failed);
 }
