@@ -43,10 +43,12 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private bool _broken;
     private int _transactionCount;
     private bool _disposed;
+    private static long s_lastId;
 
     private SmtpConnection(Stream transport, string host, SmtpConnectionOptions options, EndPoint? localEndPoint, int? port)
     {
         _options = options;
+        Id = Interlocked.Increment(ref s_lastId);
         _tlsMode = ResolveTlsMode(options.TlsMode, port);
         _host = host;
         _endpoint = new SmtpEndpoint(host, port);
@@ -61,6 +63,9 @@ public sealed partial class SmtpConnection : IAsyncDisposable
 
     /// <summary>What the server offers, from its latest EHLO reply (empty after HELO).</summary>
     public EhloCapabilities Capabilities => _capabilities;
+
+    /// <summary>A number unique to this connection in the process (1, 2, ...), carried by its transcript lines.</summary>
+    public long Id { get; }
 
     /// <summary>The server's greeting.</summary>
     public SmtpResponse Greeting { get; private set; }

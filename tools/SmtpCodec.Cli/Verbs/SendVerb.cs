@@ -34,7 +34,7 @@ internal static class SendVerb
         var trustCert = new Option<string?>("--trust-cert") { Description = "A PEM certificate to trust as the server's (pinned)." };
         var insecure = new Option<bool>("--insecure") { Description = "Skip certificate validation (tests only)." };
         var ehlo = new Option<string?>("--ehlo") { Description = "The EHLO name. Default: this machine's FQDN, else an address literal." };
-        var transcript = new Option<bool>("--transcript") { Description = "Print the session on stderr (AUTH secrets redacted)." };
+        var transcript = new Option<bool>("--transcript") { Description = "Print the session on stderr (AUTH secrets redacted, message content left out)." };
         var body = new Option<string>("--body")
         {
             Description = "auto | 7bit | 8bitmime | binarymime: the BODY declared with MAIL. auto reads FILE or stdin through once and declares 8BITMIME when it has 8-bit bytes (stdin is kept in a temporary file meanwhile).",
