@@ -165,9 +165,8 @@ internal static class SendVerb
         options = null;
         from = request.From == "<>" ? "" : request.From;
         port = 0;
-        if (!TryParseServer(request.Server, out host, out port))
+        if (!HostPort.TryParse("--server", request.Server, 1, out host, out port, out problem))
         {
-            problem = $"--server '{request.Server}' is not HOST:PORT.";
             return false;
         }
 
@@ -273,21 +272,6 @@ internal static class SendVerb
             DataBlock = Cap(defaults.DataBlock),
             EndOfData = Cap(defaults.EndOfData),
         };
-    }
-
-    /// <summary>HOST:PORT, with [v6]:PORT for IPv6 literals.</summary>
-    internal static bool TryParseServer(string text, out string host, out int port)
-    {
-        host = "";
-        port = 0;
-        int colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-        {
-            return false;
-        }
-
-        host = text[..colon].Trim('[', ']');
-        return host.Length > 0;
     }
 
     /// <summary>An address as it can be shown on one line: control characters as \r, \n, \xNN.</summary>
