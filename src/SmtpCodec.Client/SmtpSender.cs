@@ -189,17 +189,8 @@ public sealed partial class SmtpSender : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_workers).ConfigureAwait(false);
-        while (_opened.TryDequeue(out SmtpConnection? unused))
-        {
-            try
-            {
-                await unused.QuitAsync().ConfigureAwait(false);
-            }
-            catch (SmtpException)
-            {
-                // Closing a connection nobody used: nothing to report.
-            }
-        }
+        _stopped = true;
+        await QuitUnusedAsync().ConfigureAwait(false);
     }
 
     private async Task<SmtpConnection> OpenConnectionAsync(CancellationToken cancellationToken)
@@ -224,6 +215,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _connectionsOpened);
+        NoteServer(connection);
         return connection;
     }
 
