@@ -95,9 +95,12 @@ internal static class MimeSubmission
             throw new SmtpException(SmtpPhase.Mail, "UTF-8 headers (FormatOptions.International) need the server to offer 8BITMIME with SMTPUTF8, and it offers no 8BITMIME.", isTransient: false);
         }
 
-        if (!utf8 && server is not null)
+        // A non-ASCII local part cannot be written without SMTPUTF8 (a domain can, as A-labels): in the envelope it
+        // would be refused, in a header MimeKit writes it as raw UTF-8 (RFC 6531 section 3.2 needs SMTPUTF8 for that).
+        MailboxAddress? utf8Address = FirstWithNonAsciiLocalPart(message, sender, recipients);
+        if (utf8Address is not null && !utf8 && server is not null)
         {
-            ThrowIfNeedsSmtpUtf8(message, sender, recipients);
+            throw new SmtpException(SmtpPhase.Mail, $"The message needs SMTPUTF8 (the address '{utf8Address.Address}' has a non-ASCII local part) and the server does not offer it; nothing was sent.", isTransient: false);
         }
 
         if (IsSigned(message))
@@ -112,17 +115,19 @@ internal static class MimeSubmission
 
         options?.Sign?.Invoke(message, format);
 
+        // UTF-8 in the headers: asked for (and offered), or an address that can be written no other way.
+        bool utf8Headers = format.International || (utf8Address is not null && utf8);
         (bool hasEightBit, bool hasBinary) = Encodings(message.Body);
         BodyType body = hasBinary && binary ? BodyType.BinaryMime
             : hasEightBit && eightBit ? BodyType.EightBitMime
-            : format.International ? BodyType.EightBitMime
+            : utf8Headers ? BodyType.EightBitMime
             : BodyType.None;
 
         // Domains become A-labels where SMTPUTF8 is not offered (MimeKit's IDN mapping, as in the headers it writes).
         var envelope = new SmtpEnvelope(sender.GetAddress(!utf8), recipients.Select(r => r.GetAddress(!utf8)))
         {
             Body = body,
-            SmtpUtf8 = format.International,
+            SmtpUtf8 = utf8Headers,
         };
         return (envelope, format);
     }
@@ -154,24 +159,17 @@ internal static class MimeSubmission
         }
     }
 
-    /// <summary>
-    /// A non-ASCII local part cannot be written without SMTPUTF8 (a domain can, as A-labels): in the envelope it would
-    /// be refused, in a header it would go as raw UTF-8 to a server that did not agree to it (RFC 6531 section 3.2).
-    /// </summary>
-    private static void ThrowIfNeedsSmtpUtf8(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients)
+    /// <summary>The first address of the envelope or of an address header whose local part is not ASCII, or null.</summary>
+    private static MailboxAddress? FirstWithNonAsciiLocalPart(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients)
     {
         IEnumerable<MailboxAddress> headerMailboxes = new[]
         {
             message.From, message.ReplyTo, message.To, message.Cc, message.Bcc,
             message.ResentFrom, message.ResentReplyTo, message.ResentTo, message.ResentCc, message.ResentBcc,
         }.SelectMany(list => list.Mailboxes);
-        MailboxAddress? needing = new[] { sender, message.Sender, message.ResentSender }
+        return new[] { sender, message.Sender, message.ResentSender }
             .Concat(recipients)
             .Concat(headerMailboxes)
             .FirstOrDefault(m => m is not null && !Ascii.IsValid(m.LocalPart));
-        if (needing is not null)
-        {
-            throw new SmtpException(SmtpPhase.Mail, $"The message needs SMTPUTF8 (the address '{needing.Address}' has a non-ASCII local part) and the server does not offer it; nothing was sent.", isTransient: false);
-        }
     }
 }
