@@ -10,6 +10,7 @@ public sealed class ReadmeStaysTrueTests
     [InlineData("## Writing commands, DATA, BDAT and SASL", "ReadmeCodecExampleTests.cs")]
     [InlineData("## Sending mail", "ReadmeClientExampleTests.cs")]
     [InlineData("## The sink", "ReadmeSinkExampleTests.cs")]
+    [InlineData("## Sending a MimeMessage", "../../SmtpCodec.MimeKit.Tests/ReadmeMimeKitExampleTests.cs")]
     public void TheReadmeExampleIsTheTestedCode(string heading, string testFile)
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
