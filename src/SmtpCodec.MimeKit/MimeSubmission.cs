@@ -58,9 +58,9 @@ internal static class MimeSubmission
     }
 
     /// <summary>
-    /// Prepares <paramref name="message"/> for a server offering <paramref name="server"/> and returns the envelope
-    /// (null when unknown) and the format options to write it with. The message changes: its parts are re-encoded where the server needs
-    /// it (unless it is already signed), and the signing hook may add headers.
+    /// Prepares <paramref name="message"/> for a server offering <paramref name="server"/> (null when unknown) and
+    /// returns the envelope and the format options to write it with. The message changes: its parts are re-encoded
+    /// where the server needs it (unless it is already signed), and the signing hook may add headers.
     /// </summary>
     /// <exception cref="InvalidOperationException">The message has no sender or no recipient.</exception>
     /// <exception cref="SmtpException">The message needs SMTPUTF8 (or 8BITMIME for UTF-8 headers) and the server lacks it.</exception>

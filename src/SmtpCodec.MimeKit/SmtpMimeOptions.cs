@@ -17,7 +17,9 @@ public sealed class SmtpMimeOptions
     /// Called once the message is prepared for the server and before it is written, with the very format options it
     /// is written with, so that a signer (MimeKit's <c>DkimSigner.Sign(options, message, headers)</c> or
     /// <c>ArcSigner</c>) signs exactly the bytes that are sent. It may add headers to the message (a signature); the
-    /// message is written once it returns. Null: nothing is signed.
+    /// message is written once it returns. A message that already carries a DKIM-Signature, ARC-Seal or
+    /// DomainKey-Signature is not re-encoded (that would break the signature), as MailKit does; a message sent again
+    /// is signed again (a further signature header). Null: nothing is signed.
     /// </summary>
     public Action<MimeMessage, FormatOptions>? Sign { get; set; }
 }

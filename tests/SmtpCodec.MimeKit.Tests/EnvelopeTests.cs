@@ -85,6 +85,24 @@ public sealed class EnvelopeTests
         Assert.Equal(expected, Assert.Single(envelope.Recipients));
     }
 
+    [Theory]
+    [InlineData(false, ContentEncoding.Base64)]
+    [InlineData(true, ContentEncoding.EightBit)]
+    public void AMessageAlreadySignedIsNotReEncodedForA7BitServer(bool alreadySigned, ContentEncoding expected)
+    {
+        MimeMessage message = TestMessages.Plain("hi", "Grüße, schöne Grüße\n");
+        TextPart part = Assert.IsType<TextPart>(message.Body);
+        part.ContentTransferEncoding = ContentEncoding.EightBit;
+        if (alreadySigned)
+        {
+            message.Headers.Add("DKIM-Signature", "v=1; a=rsa-sha256; d=example.com; s=x; h=from; bh=x; b=x");
+        }
+
+        MimeSubmission.Prepare(message, null, null, EhloExtensions.Pipelining, null);
+
+        Assert.Equal(expected, part.ContentTransferEncoding);
+    }
+
     private static MimeMessage Parse(string headers)
     {
         string text = headers.Replace("\n", "\r\n", StringComparison.Ordinal) + "\r\nSubject: test\r\n\r\nbody\r\n";
