@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"): builds everything in Release with warnings as errors,
-# checks that generated code is current, runs every test project and prints "N passed, N failed".
+# checks that generated code is current, packs artifacts/packages, runs every test project and prints
+# "N passed, N failed".
 # First it installs the real peers of the interop tests (tests/interop/install-peers.sh, the one place that
 # installs them); the tests start and stop the peers themselves.
 set -euo pipefail
@@ -23,6 +24,12 @@ fi
 
 dotnet build SmtpCodec.sln -c Release -warnaserror
 dotnet run --project tools/SmtpCodec.Generator -c Release --no-build -- --check
+
+# The packages (docs/architecture.md, "Packages"), from the build above and before the tests: the packaging tests
+# read them and install the smtpcodec tool from them. Packing apart from the test run leaves the CLI's build
+# output alone while the CLI tests run it. The folder is emptied first, so no stale package is checked.
+rm -rf artifacts/packages
+dotnet pack SmtpCodec.sln -c Release --no-build -o artifacts/packages
 
 # Benchmarks never rot (issue 7): every micro benchmark runs once (BenchmarkDotNet's Dry job, in process) and
 # the end-to-end runner sends a few messages to the embedded sink. Well under a minute on 2 cores.

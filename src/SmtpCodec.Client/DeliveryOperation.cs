@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 
 namespace SmtpCodec.Client;
@@ -46,6 +47,18 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
     /// <summary>Its transaction on the pool's streamed path while the connection owes it replies; null otherwise.</summary>
     public SmtpTransaction? Transaction { get; set; }
 
+    /// <summary>The span current where it was submitted (its span's parent); default when nobody records spans.</summary>
+    public ActivityContext Parent { get; private set; }
+
+    /// <summary>Its <c>smtp.send</c> span from its first attempt to its end; null when nobody records it.</summary>
+    public Activity? Span { get; set; }
+
+    /// <summary>When it entered the queue (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long EnqueuedAt { get; private set; }
+
+    /// <summary>When a worker took it for its first attempt (a <see cref="Stopwatch"/> timestamp); 0 until then.</summary>
+    public long StartedAt { get; set; }
+
     public void Prepare(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         Envelope = envelope;
@@ -54,6 +67,12 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
         RetryAt = 0;
         Transaction = null;
         MetSessionLimit = false;
+        Span = null;
+        StartedAt = 0;
+        EnqueuedAt = Stopwatch.GetTimestamp();
+
+        // The submitter's span, kept as a value (no allocation): the worker that sends the message runs in no caller's context.
+        Parent = SmtpTelemetry.ActivitySource.HasListeners() && Activity.Current is { } current ? current.Context : default;
         _state = Waiting;
         _holders = 2;
         if (cancellationToken.CanBeCanceled)
@@ -103,6 +122,8 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
             Envelope = null!;
             Message = default;
             Transaction = null;
+            Span = null;
+            Parent = default;
             _registration = default;
             _owner.Return(this);
         }
@@ -120,6 +141,7 @@ internal sealed class DeliveryOperation : IValueTaskSource<SmtpDelivery>
             // Counted before the caller can see it, as a worker counts the messages it ends.
             var cancelled = new SmtpDelivery(SmtpFailureReason.Cancelled, default, 0, "The caller cancelled the message before it was sent.");
             _owner.Count(cancelled);
+            SmtpTelemetry.MessageEnded(null, _owner.Endpoint, startedAt: 0, nameof(SmtpFailureReason.Cancelled), replyCode: 0, attempts: 0, cancelled.Error);
             _core.SetResult(cancelled);
         }
     }

@@ -143,6 +143,19 @@ public sealed partial class SmtpConnection
 
     private void StuffBlock(ref DotStuffer stuffer, ReadOnlySpan<byte> block, bool isFinalBlock)
     {
+        if (_tap is not null && !_options.TranscriptIncludesContent)
+        {
+            // Content lines stay out of the transcript unless asked for: one note, then the terminator.
+            stuffer.Stuff(block, _output, isFinalBlock);
+            if (isFinalBlock)
+            {
+                Note(SmtpTranscriptDirection.Note, "message content sent (not shown)");
+                Note(SmtpTranscriptDirection.Client, ".");
+            }
+
+            return;
+        }
+
         stuffer.Stuff(block, _tap is null ? _output : _tap.Attach(_output, keepPartialLine: true), isFinalBlock);
         if (_tap is not null)
         {

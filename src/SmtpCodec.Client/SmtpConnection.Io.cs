@@ -255,6 +255,23 @@ public sealed partial class SmtpConnection
     /// </summary>
     internal void Abort() => _broken = true;
 
+    /// <summary>
+    /// From another thread (a sender stopping at its deadline): marks the connection failed and closes its socket, so
+    /// that a write or a read waiting on it ends now with an <see cref="IOException"/>, as if the peer had gone.
+    /// </summary>
+    internal void Interrupt()
+    {
+        _broken = true;
+        try
+        {
+            _transport.Dispose();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // Already closed or failing: the connection is gone either way.
+        }
+    }
+
     /// <summary>Marks the connection unusable; returns the exception to throw (or rethrows cancellation).</summary>
     private Exception Broken(SmtpException? exception)
     {
@@ -290,7 +307,8 @@ public sealed partial class SmtpConnection
         }
     }
 
-    private void Note(SmtpTranscriptDirection direction, string text) => _options.Transcript?.Invoke(new SmtpTranscriptLine(direction, text));
+    private void Note(SmtpTranscriptDirection direction, string text) =>
+        _options.Transcript?.Invoke(new SmtpTranscriptLine(direction, text) { ConnectionId = Id });
 
     /// <summary>Hides SASL responses: "AUTH PLAIN &lt;secret&gt;" keeps its first two words.</summary>
     private static string Redact(string line)

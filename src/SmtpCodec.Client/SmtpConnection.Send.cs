@@ -32,7 +32,7 @@ public sealed partial class SmtpConnection
     public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, ReadOnlySequence<byte> message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
+        return SendCoreAsync(envelope, new MessageContent(message), measured: true, cancellationToken);
     }
 
     /// <summary>Sends a message read from a stream, with bounded memory whatever its size.</summary>
@@ -49,7 +49,7 @@ public sealed partial class SmtpConnection
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(message);
         MessageContent content = await MessageContent.FromStreamAsync(message, cancellationToken).ConfigureAwait(false);
-        return await SendCoreAsync(envelope, content, cancellationToken).ConfigureAwait(false);
+        return await SendCoreAsync(envelope, content, measured: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a message read from a pipe to its completion, with bounded memory whatever its size.</summary>
@@ -64,7 +64,7 @@ public sealed partial class SmtpConnection
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(message);
-        return SendCoreAsync(envelope, new MessageContent(message), cancellationToken);
+        return SendCoreAsync(envelope, new MessageContent(message), measured: true, cancellationToken);
     }
 
     /// <summary>
@@ -88,8 +88,15 @@ public sealed partial class SmtpConnection
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(writeMessage);
-        return SendCoreAsync(envelope, new MessageContent(writeMessage), cancellationToken);
+        return SendCoreAsync(envelope, new MessageContent(writeMessage), measured: true, cancellationToken);
     }
+
+    /// <summary>
+    /// The pool's general path: <see cref="SendAsync(SmtpEnvelope, ReadOnlyMemory{byte}, CancellationToken)"/> without
+    /// the message's span and measures, which the pool takes itself over all of the message's attempts.
+    /// </summary>
+    internal Task<SmtpSendResult> SendForPoolAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message) =>
+        SendCoreAsync(envelope, new MessageContent(new ReadOnlySequence<byte>(message)), measured: false, CancellationToken.None);
 
     /// <summary>How far the last <c>SendAsync</c> got; after a failure it tells whether sending again is safe.</summary>
     internal SendProgress LastSendProgress { get; private set; }
@@ -139,34 +146,35 @@ public sealed partial class SmtpConnection
     /// (RFC 9422 section 4.2), and recipients refused with 452 (too many recipients, RFC 5321 section
     /// 4.5.3.1.10) move to a further one as long as the previous one delivered to somebody.
     /// </summary>
-    private async Task<SmtpSendResult> SendCoreAsync(SmtpEnvelope envelope, MessageContent content, CancellationToken cancellationToken)
+    private async Task<SmtpSendResult> SendCoreAsync(SmtpEnvelope envelope, MessageContent content, bool measured, CancellationToken cancellationToken)
     {
-        using Activity? activity = SmtpTelemetry.ActivitySource.StartActivity("smtp.send", ActivityKind.Client);
-        activity?.SetTag("smtp.recipients", envelope.Recipients.Count);
+        long start = measured ? Stopwatch.GetTimestamp() : 0;
+        Activity? span = measured ? SmtpTelemetry.StartSend(default, _endpoint, envelope.Recipients.Count, content.Length, detach: false) : null;
         try
         {
             SmtpSendResult result = await SendTransactionsAsync(envelope, content, cancellationToken).ConfigureAwait(false);
-            SmtpTelemetry.MessagesDelivered.Add(1);
-            SmtpTelemetry.SendDuration.Record(result.Elapsed.TotalSeconds);
-            int rejected = result.Recipients.Count - result.DeliveredCount;
-            if (rejected > 0)
+            if (measured)
             {
-                SmtpTelemetry.RecipientsRejected.Add(rejected);
+                SmtpTelemetry.MessageEnded(span, _endpoint, start, errorType: null, result.Reply.Code, attempts: 1, error: null);
+                SmtpTelemetry.RecipientsRefused(_endpoint, result.DeliveredCount == result.Recipients.Count ? null : result.Recipients);
             }
 
-            activity?.SetTag("smtp.reply", result.Reply.Code);
             return result;
         }
         catch (Exception e)
         {
             // The one rule for "the server may hold it" decides what the caller is told, as it decides the pool's verdict.
-            if (e is SmtpException smtp && DeliveryPolicy.FromException(e, LastSendProgress, tried: true) == DeliveryVerdict.OutcomeUnknown)
+            DeliveryVerdict verdict = DeliveryPolicy.FromException(e, LastSendProgress, tried: true);
+            if (e is SmtpException smtp && verdict == DeliveryVerdict.OutcomeUnknown)
             {
                 smtp.MarkMayHaveBeenDelivered();
             }
 
-            SmtpTelemetry.MessagesFailed.Add(1);
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            if (measured)
+            {
+                SmtpTelemetry.MessageEnded(span, _endpoint, start, SmtpTelemetry.ErrorTypeOf(verdict, e), (e as SmtpException)?.ReplyCode ?? 0, attempts: 1, e.Message);
+            }
+
             throw;
         }
     }

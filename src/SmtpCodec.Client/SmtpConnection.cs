@@ -25,6 +25,7 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private readonly SmtpConnectionOptions _options;
     private readonly SmtpTlsMode _tlsMode;
     private readonly string _host;
+    private readonly SmtpEndpoint _endpoint;
     private readonly Stream _transport;
     private readonly EndPoint? _localEndPoint;
     private readonly EhloCapabilities _capabilities = new();
@@ -42,12 +43,15 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     private bool _broken;
     private int _transactionCount;
     private bool _disposed;
+    private static long s_lastId;
 
     private SmtpConnection(Stream transport, string host, SmtpConnectionOptions options, EndPoint? localEndPoint, int? port)
     {
         _options = options;
+        Id = Interlocked.Increment(ref s_lastId);
         _tlsMode = ResolveTlsMode(options.TlsMode, port);
         _host = host;
+        _endpoint = new SmtpEndpoint(host, port);
         _transport = transport;
         _stream = transport;
         _localEndPoint = localEndPoint;
@@ -59,6 +63,9 @@ public sealed partial class SmtpConnection : IAsyncDisposable
 
     /// <summary>What the server offers, from its latest EHLO reply (empty after HELO).</summary>
     public EhloCapabilities Capabilities => _capabilities;
+
+    /// <summary>A number unique to this connection in the process (1, 2, ...), carried by its transcript lines.</summary>
+    public long Id { get; }
 
     /// <summary>The server's greeting.</summary>
     public SmtpResponse Greeting { get; private set; }
@@ -84,6 +91,9 @@ public sealed partial class SmtpConnection : IAsyncDisposable
     /// <summary>Whether the connection can still be used.</summary>
     public bool IsConnected => !_broken && !_disposed;
 
+    /// <summary>The server as telemetry names it (server.address, server.port).</summary>
+    internal SmtpEndpoint Endpoint => _endpoint;
+
     /// <summary>Connects over TCP, then greets, secures and authenticates as the options say.</summary>
     /// <param name="host">The server's host name or address.</param>
     /// <param name="port">The port: 587 (submission), 465 (implicit TLS), 25.</param>
@@ -95,6 +105,21 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(host);
         options ??= new SmtpConnectionOptions();
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await ConnectSocketAsync(socket, host, port, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            SmtpTelemetry.ConnectionFailed(null, new SmtpEndpoint(host, port), e);
+            throw;
+        }
+
+        return await OpenAsync(new NetworkStream(socket, ownsSocket: true), host, options, socket.LocalEndPoint, port, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ConnectSocketAsync(Socket socket, string host, int port, SmtpConnectionOptions options, CancellationToken cancellationToken)
+    {
         try
         {
             if (options.LocalEndPoint is not null)
@@ -125,8 +150,6 @@ public sealed partial class SmtpConnection : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-
-        return await OpenAsync(new NetworkStream(socket, ownsSocket: true), host, options, socket.LocalEndPoint, port, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a session over a stream that is already connected (a socket stream, an in-memory duplex pipe).</summary>
@@ -151,18 +174,16 @@ public sealed partial class SmtpConnection : IAsyncDisposable
         }
 
         var connection = new SmtpConnection(stream, host, options, localEndPoint, port);
-        using Activity? activity = SmtpTelemetry.ActivitySource.StartActivity("smtp.connect", ActivityKind.Client);
-        activity?.SetTag("server.address", host);
+        using Activity? activity = SmtpTelemetry.StartConnect(connection._endpoint);
         try
         {
             await connection.StartAsync(cancellationToken).ConfigureAwait(false);
-            SmtpTelemetry.ConnectionsOpened.Add(1);
-            activity?.SetTag("tls.protocol.version", connection.TlsProtocol.ToString());
+            SmtpTelemetry.ConnectionReady(activity, connection._endpoint, connection.TlsProtocol);
             return connection;
         }
         catch (Exception e)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            SmtpTelemetry.ConnectionFailed(activity, connection._endpoint, e);
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }

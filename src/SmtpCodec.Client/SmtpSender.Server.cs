@@ -59,24 +59,28 @@ public sealed partial class SmtpSender
         if (_stopped)
         {
             // StopAsync may have emptied the opened connections before this one joined them: close what is left.
-            await QuitUnusedAsync().ConfigureAwait(false);
+            await QuitUnusedAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         return offered;
     }
 
-    /// <summary>Says QUIT on every connection opened ahead and never taken by a worker.</summary>
-    private async Task QuitUnusedAsync()
+    /// <summary>Says QUIT on every connection opened ahead and never taken by a worker, and closes it.</summary>
+    private async Task QuitUnusedAsync(CancellationToken cancellationToken)
     {
         while (_opened.TryDequeue(out SmtpConnection? unused))
         {
             try
             {
-                await unused.QuitAsync().ConfigureAwait(false);
+                await unused.QuitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (SmtpException)
+            catch (Exception e) when (e is SmtpException or OperationCanceledException)
             {
-                // Closing a connection nobody used: nothing to report.
+                // Closing a connection nobody used (or no time left to say QUIT): nothing to report.
+            }
+            finally
+            {
+                await unused.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

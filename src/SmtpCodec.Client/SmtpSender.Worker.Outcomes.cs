@@ -16,7 +16,7 @@ public sealed partial class SmtpSender
             _sentOnConnection++;
             try
             {
-                SmtpSendResult result = await connection.SendAsync(operation.Envelope, operation.Message).ConfigureAwait(false);
+                SmtpSendResult result = await connection.SendForPoolAsync(operation.Envelope, operation.Message).ConfigureAwait(false);
                 Finish(operation, new SmtpDelivery(SmtpFailureReason.None, result.Reply, operation.Attempts, null)
                 {
                     RefusedRecipients = result.DeliveredCount == result.Recipients.Count ? null : [.. result.Recipients.Where(r => !r.Delivered)],
@@ -38,7 +38,6 @@ public sealed partial class SmtpSender
         {
             SmtpTransaction transaction = operation.Transaction!;
             operation.Transaction = null;
-            transaction.CountEnded();
             DeliveryVerdict verdict = DeliveryPolicy.FromReplies(transaction, behindFailure);
             if (verdict != DeliveryVerdict.Accepted)
             {
@@ -147,6 +146,8 @@ public sealed partial class SmtpSender
 
             operation.RetryAt = Stopwatch.GetTimestamp() + (long)(Options.RetryDelay.TotalSeconds * Stopwatch.Frequency);
             _retries.Enqueue(operation);
+            sender.CountWaitingRetry(1);
+            SmtpTelemetry.Retried(operation.Span, _endpoint, counted ? SmtpTelemetry.TransientFailure : SmtpTelemetry.BehindFailure, reply.Code, operation.Attempts);
         }
 
         /// <summary>
@@ -175,11 +176,32 @@ public sealed partial class SmtpSender
             }
 
             _resend.Enqueue(operation);
+            sender.CountWaitingRetry(1);
+            SmtpTelemetry.Retried(operation.Span, _endpoint, SmtpTelemetry.SessionLimit, reply.Code, operation.Attempts);
         }
 
+        /// <summary>A message's first attempt starts: its wait in the queue is measured and its span begins.</summary>
+        private void Begin(DeliveryOperation operation)
+        {
+            if (operation.StartedAt != 0)
+            {
+                return;
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            operation.StartedAt = now;
+            SmtpTelemetry.QueueWaited(_endpoint, operation.EnqueuedAt, now);
+            operation.Span = SmtpTelemetry.StartSend(operation.Parent, _endpoint, operation.Envelope.Recipients.Count, operation.Message.Length, detach: true);
+        }
+
+        /// <summary>Every message a worker took ends here, once: counted, measured, completed.</summary>
         private void Finish(DeliveryOperation operation, SmtpDelivery delivery)
         {
             sender.Count(delivery);
+            string? errorType = delivery.Accepted ? null : SmtpTelemetry.ErrorTypeOf(delivery.Reason);
+            SmtpTelemetry.MessageEnded(operation.Span, _endpoint, operation.StartedAt, errorType, delivery.Reply.Code, delivery.Attempts, delivery.Error);
+            SmtpTelemetry.RecipientsRefused(_endpoint, delivery.RefusedRecipients);
+            operation.Span = null;
             operation.Complete(delivery);
             operation.Release();
         }
@@ -214,7 +236,7 @@ public sealed partial class SmtpSender
                     }
 
                     SmtpConnection connection = await EnsureConnectionAsync().ConfigureAwait(false);
-                    SmtpSendResult result = await connection.SendAsync(operation.Envelope.WithRecipients(followUp.Deferred), operation.Message).ConfigureAwait(false);
+                    SmtpSendResult result = await connection.SendForPoolAsync(operation.Envelope.WithRecipients(followUp.Deferred), operation.Message).ConfigureAwait(false);
                     followUp.Refused.AddRange(result.Recipients.Where(r => !r.Delivered));
                 }
                 catch (Exception e)

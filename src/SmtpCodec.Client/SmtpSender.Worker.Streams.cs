@@ -151,6 +151,7 @@ public sealed partial class SmtpSender
         /// <summary>Writes a message's commands; false when the message cannot be sent as given (it has ended).</summary>
         private bool TryWriteEnvelope(SmtpConnection connection, DeliveryOperation operation)
         {
+            Begin(operation);
             operation.Attempts++;
             try
             {

@@ -34,10 +34,19 @@ public sealed partial class SmtpSender
         private long _reconnectAt;
         private int _connectFailures;
 
+        // The server of the latest connection, for the telemetry of messages that end after it closed.
+        private SmtpEndpoint _endpoint = sender.Endpoint;
+
         private SmtpSenderOptions Options => sender._options;
+
+        /// <summary>The connection this worker holds, or null (read from other threads: a snapshot).</summary>
+        public SmtpConnection? Connection => Volatile.Read(ref _connection);
 
         public async Task RunAsync()
         {
+            // The worker began in the flow of whoever created the sender: no span of theirs is the parent of its
+            // messages' spans (each has the one it was submitted under) or of its connections'.
+            Activity.Current = null;
             try
             {
                 while (await WaitForWorkAsync().ConfigureAwait(false))
@@ -58,6 +67,13 @@ public sealed partial class SmtpSender
         /// <summary>The next message: one held back for the general path, a retry that is due, or a new one.</summary>
         private bool TryTakeNext([NotNullWhen(true)] out DeliveryOperation? operation)
         {
+            if (sender._shutdown.IsCancellationRequested)
+            {
+                FailWhatIsLeft();
+                operation = null;
+                return false;
+            }
+
             if (_held is not null)
             {
                 (operation, _held) = (_held, null);
@@ -66,12 +82,14 @@ public sealed partial class SmtpSender
 
             if (_resend.TryDequeue(out operation))
             {
+                sender.CountWaitingRetry(-1);
                 return true;
             }
 
             if (_retries.TryPeek(out DeliveryOperation? retry) && retry.RetryAt <= Stopwatch.GetTimestamp())
             {
                 operation = _retries.Dequeue();
+                sender.CountWaitingRetry(-1);
                 return true;
             }
 
@@ -87,6 +105,36 @@ public sealed partial class SmtpSender
             }
 
             return false;
+        }
+
+        /// <summary>The sender stopped at its deadline: every message this worker holds or can take from the queue fails.</summary>
+        private void FailWhatIsLeft()
+        {
+            if (_held is not null)
+            {
+                Finish(_held, Stopped(_held.Attempts));
+                _held = null;
+            }
+
+            foreach (Queue<DeliveryOperation> waiting in (Queue<DeliveryOperation>[])[_resend, _retries])
+            {
+                while (waiting.TryDequeue(out DeliveryOperation? operation))
+                {
+                    Finish(operation, Stopped(operation.Attempts));
+                }
+            }
+
+            while (sender._queue.Reader.TryRead(out DeliveryOperation? queued))
+            {
+                if (queued.TryTake())
+                {
+                    Finish(queued, Stopped(0));
+                }
+                else
+                {
+                    queued.Release();
+                }
+            }
         }
 
         /// <summary>Takes the next message for the stream, or holds it back when it needs the general path.</summary>
@@ -145,13 +193,13 @@ public sealed partial class SmtpSender
                     {
                         if (!await next.ConfigureAwait(false))
                         {
-                            await Task.Delay(wait).ConfigureAwait(false);
+                            await sender.DelayAsync(wait).ConfigureAwait(false);
                         }
 
                         return true;
                     }
 
-                    await Task.WhenAny(next, Task.Delay(wait)).ConfigureAwait(false);
+                    await Task.WhenAny(next, sender.DelayAsync(wait)).ConfigureAwait(false);
                     return true;
                 }
 
@@ -184,6 +232,7 @@ public sealed partial class SmtpSender
 
         private async Task ProcessAsync(DeliveryOperation operation)
         {
+            Begin(operation);
             SmtpConnection connection;
             try
             {
@@ -245,12 +294,12 @@ public sealed partial class SmtpSender
                     TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _reconnectAt);
                     if (wait > TimeSpan.Zero)
                     {
-                        await Task.Delay(wait).ConfigureAwait(false);
+                        await sender.DelayAsync(wait).ConfigureAwait(false);
                     }
 
                     try
                     {
-                        _connection = await sender.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                        _connection = await sender.OpenConnectionAsync(sender._shutdown.Token).ConfigureAwait(false);
                         _connectFailures = 0;
                     }
                     catch (Exception caught) when (AsSmtpException(caught, SmtpPhase.Connect).IsTransient)
@@ -263,6 +312,7 @@ public sealed partial class SmtpSender
 
                 _sentOnConnection = 0;
                 _openedAt = Stopwatch.GetTimestamp();
+                _endpoint = _connection.Endpoint;
             }
 
             return _connection;

@@ -20,20 +20,27 @@ public sealed partial class SmtpSender : IAsyncDisposable
     private readonly ConcurrentQueue<DeliveryOperation> _pool = new();
     private readonly ConcurrentQueue<SmtpConnection> _opened = new();
     private readonly Task[] _workers;
+    private readonly Worker[] _workerStates;
+    private readonly CancellationTokenSource _shutdown = new();
     private readonly long _ticksPerMessage;
     private readonly ConnectionBreaker _breaker;
     private long _nextStart;
     private long _accepted;
     private long _failed;
     private long _connectionsOpened;
+    private long _waitingRetries;
+    private ConnectionFailure? _lastConnectionFailure;
 
     /// <summary>Starts the pool; connections open on the first messages.</summary>
     /// <param name="options">Where to send and how.</param>
     public SmtpSender(SmtpSenderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _options = options;
+        options.ThrowIfInvalid();
+
+        // A copy, so that changing the caller's object later changes nothing here (the connection options are shared).
+        _options = options with { };
+        Endpoint = new SmtpEndpoint(options.Host, options.Port);
         _queue = Channel.CreateBounded<DeliveryOperation>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -43,10 +50,14 @@ public sealed partial class SmtpSender : IAsyncDisposable
         _breaker = new ConnectionBreaker(options.BreakerCoolDown);
         _ticksPerMessage = options.MaxMessagesPerSecond > 0 ? (long)(Stopwatch.Frequency / options.MaxMessagesPerSecond) : 0;
         _workers = new Task[options.Connections];
+        _workerStates = new Worker[options.Connections];
         for (int i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = Task.Run(() => new Worker(this).RunAsync());
+            Worker worker = _workerStates[i] = new Worker(this);
+            _workers[i] = Task.Run(worker.RunAsync);
         }
+
+        SmtpTelemetry.Register(this);
     }
 
     /// <summary>Messages accepted so far.</summary>
@@ -64,6 +75,47 @@ public sealed partial class SmtpSender : IAsyncDisposable
     /// passes or <see cref="ResetBreaker"/> is called.
     /// </summary>
     public SmtpException? BreakerCause => _breaker.Cause;
+
+    /// <summary>The server as telemetry names it before a connection says more: the options' host and port, when set.</summary>
+    internal SmtpEndpoint Endpoint { get; }
+
+    /// <summary>Messages waiting: in the queue (cancelled ones not yet dropped included) or for a retry.</summary>
+    internal long QueuedCount => _queue.Reader.Count + Interlocked.Read(ref _waitingRetries);
+
+    /// <summary>
+    /// How many of the pool's connections are open now: those the workers hold and those opened ahead by
+    /// <see cref="OpenConnectionsAsync"/> and not yet taken. A snapshot, for health checks and dashboards.
+    /// </summary>
+    public int OpenConnections
+    {
+        get
+        {
+            int open = 0;
+            foreach (Worker worker in _workerStates)
+            {
+                if (worker.Connection is { IsConnected: true })
+                {
+                    open++;
+                }
+            }
+
+            foreach (SmtpConnection connection in _opened)
+            {
+                if (connection.IsConnected)
+                {
+                    open++;
+                }
+            }
+
+            return open;
+        }
+    }
+
+    /// <summary>The latest failure to open a connection (transient or not), or null if none failed yet.</summary>
+    public SmtpException? LastConnectionFailure => Volatile.Read(ref _lastConnectionFailure)?.Error;
+
+    /// <summary>When <see cref="LastConnectionFailure"/> happened, or null.</summary>
+    public DateTimeOffset? LastConnectionFailureTime => Volatile.Read(ref _lastConnectionFailure)?.Time;
 
     /// <summary>Lets the pool connect again at once after a permanent failure (new credentials, a fixed server).</summary>
     public void ResetBreaker() => _breaker.Reset();
@@ -185,12 +237,41 @@ public sealed partial class SmtpSender : IAsyncDisposable
 
     /// <summary>Stops taking messages, sends every queued one, says QUIT on every connection.</summary>
     /// <returns>A task that completes when every worker has ended.</returns>
-    public async Task StopAsync()
+    public Task StopAsync() => StopAsync(CancellationToken.None);
+
+    /// <summary>
+    /// Stops taking messages and sends every queued one until <paramref name="cancellationToken"/> fires (a host's
+    /// shutdown timeout); then the connections are closed where they stand and every message not yet ended fails
+    /// with <see cref="SmtpFailureReason.Cancelled"/> (one whose end of data was sent, with
+    /// <see cref="SmtpFailureReason.OutcomeUnknown"/>). No message is dropped: each submitted one ends, accepted or
+    /// failed, before the returned task completes.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the draining: what is left fails instead of being sent.</param>
+    /// <returns>A task that completes when every worker has ended; it does not throw when the token fires.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        await Task.WhenAll(_workers).ConfigureAwait(false);
+        Task all = Task.WhenAll(_workers);
+        if (cancellationToken.CanBeCanceled)
+        {
+            await all.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!all.IsCompleted)
+            {
+                await _shutdown.CancelAsync().ConfigureAwait(false);
+
+                // A worker may take a connection just after it was interrupted: interrupt again until all have ended.
+                while (!all.IsCompleted)
+                {
+                    InterruptConnections();
+                    await Task.WhenAny(all, Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None)).ConfigureAwait(false);
+                }
+            }
+        }
+
+        await all.ConfigureAwait(false);
         _stopped = true;
-        await QuitUnusedAsync().ConfigureAwait(false);
+        await QuitUnusedAsync(cancellationToken).ConfigureAwait(false);
+        SmtpTelemetry.Unregister(this);
     }
 
     private async Task<SmtpConnection> OpenConnectionAsync(CancellationToken cancellationToken)
@@ -211,6 +292,12 @@ public sealed partial class SmtpSender : IAsyncDisposable
         {
             // A permanent failure to open a connection will fail the next one the same way: stop connecting.
             _breaker.Trip(e);
+            NoteConnectionFailure(e, breakerOpened: true);
+            throw;
+        }
+        catch (SmtpException e)
+        {
+            NoteConnectionFailure(e, breakerOpened: false);
             throw;
         }
 
@@ -219,9 +306,39 @@ public sealed partial class SmtpSender : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>The same as <see cref="StopAsync"/>.</summary>
+    /// <summary>The same as <see cref="StopAsync()"/>.</summary>
     /// <returns>A task that completes when every worker has ended.</returns>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private void NoteConnectionFailure(SmtpException error, bool breakerOpened)
+    {
+        Volatile.Write(ref _lastConnectionFailure, new ConnectionFailure(error, DateTimeOffset.UtcNow));
+        _options.ConnectionFailed?.Invoke(new SmtpConnectionFailure(error, breakerOpened));
+    }
+
+    /// <summary>Closes every connection of the pool where it stands (<see cref="StopAsync(CancellationToken)"/>'s deadline).</summary>
+    private void InterruptConnections()
+    {
+        foreach (Worker worker in _workerStates)
+        {
+            worker.Connection?.Interrupt();
+        }
+
+        foreach (SmtpConnection connection in _opened)
+        {
+            connection.Interrupt();
+        }
+    }
+
+    /// <summary>A wait that ends early, without throwing, when the sender stops at its deadline.</summary>
+    private async Task DelayAsync(TimeSpan delay) =>
+        await Task.Delay(delay, _shutdown.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+    /// <summary>The message a worker ends a message with when the sender stopped at its deadline before sending it.</summary>
+    private static SmtpDelivery Stopped(int attempts) =>
+        new(SmtpFailureReason.Cancelled, default, attempts, "The sender was stopped (its shutdown deadline passed) before the message could be sent.");
+
+    private sealed record ConnectionFailure(SmtpException Error, DateTimeOffset Time);
 
     internal void Return(DeliveryOperation operation) => _pool.Enqueue(operation);
 
@@ -267,9 +384,12 @@ public sealed partial class SmtpSender : IAsyncDisposable
 
         if (slot > now)
         {
-            await Task.Delay(Stopwatch.GetElapsedTime(now, slot)).ConfigureAwait(false);
+            await DelayAsync(Stopwatch.GetElapsedTime(now, slot)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A message entered (1) or left (-1) a worker's retry or resend queue, for the queue gauge.</summary>
+    internal void CountWaitingRetry(int change) => Interlocked.Add(ref _waitingRetries, change);
 
     internal void Count(SmtpDelivery delivery) => Interlocked.Increment(ref delivery.Accepted ? ref _accepted : ref _failed);
 }

@@ -8,22 +8,22 @@ namespace SmtpCodec.Client;
 public sealed class SmtpTlsOptions
 {
     /// <summary>The name the server's certificate must carry and the SNI sent; the host connected to when null.</summary>
-    public string? TargetHost { get; init; }
+    public string? TargetHost { get; set; }
 
     /// <summary>The protocols allowed; the system's defaults (TLS 1.2 and 1.3) when None.</summary>
-    public SslProtocols EnabledProtocols { get; init; } = SslProtocols.None;
+    public SslProtocols EnabledProtocols { get; set; } = SslProtocols.None;
 
     /// <summary>A client certificate to offer, if the server asks for one.</summary>
-    public X509Certificate2? ClientCertificate { get; init; }
+    public X509Certificate2? ClientCertificate { get; set; }
 
     /// <summary>Trust exactly this certificate (e.g. a self-signed one), and no other, for the server.</summary>
-    public X509Certificate2? PinnedCertificate { get; init; }
+    public X509Certificate2? PinnedCertificate { get; set; }
 
     /// <summary>A validation of your own; it replaces the system's chain and name checks.</summary>
-    public RemoteCertificateValidationCallback? ServerCertificateValidation { get; init; }
+    public RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
 
     /// <summary>Accept any server certificate. Only for tests against a known local peer: it forgoes all protection against interception.</summary>
-    public bool SkipCertificateValidation { get; init; }
+    public bool SkipCertificateValidation { get; set; }
 
     internal SslClientAuthenticationOptions ToAuthenticationOptions(string host, TlsDiagnosis diagnosis)
     {

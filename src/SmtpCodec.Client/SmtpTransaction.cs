@@ -142,17 +142,6 @@ internal sealed class SmtpTransaction
         return new SmtpRecipientResult(address, accepted ? Final : _recipients[index], accepted && Delivered);
     }
 
-    /// <summary>Counts the transaction in the metrics once the server ended it.</summary>
-    public void CountEnded()
-    {
-        (Delivered ? SmtpTelemetry.MessagesDelivered : SmtpTelemetry.MessagesFailed).Add(1);
-        int refused = Delivered ? RecipientCount - Accepted : 0;
-        if (refused > 0)
-        {
-            SmtpTelemetry.RecipientsRejected.Add(refused);
-        }
-    }
-
     internal void Reset(int recipients, bool usesData, bool isBinary, bool allowsEightBit)
     {
         if (_recipients.Length < recipients)

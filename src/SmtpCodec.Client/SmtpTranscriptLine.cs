@@ -18,6 +18,9 @@ public enum SmtpTranscriptDirection
 /// <param name="Text">The line; AUTH secrets are redacted unless the options say otherwise.</param>
 public readonly record struct SmtpTranscriptLine(SmtpTranscriptDirection Direction, string Text)
 {
+    /// <summary>The <see cref="SmtpConnection.Id"/> of the connection the line belongs to, so that lines of a pool's connections can be told apart.</summary>
+    public long ConnectionId { get; init; }
+
     /// <summary>The line as the seed article prints it: <c>C: EHLO ...</c> or <c>S: 250 ...</c>.</summary>
     /// <returns>The prefixed line.</returns>
     public override string ToString() => Direction switch

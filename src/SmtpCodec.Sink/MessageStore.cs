@@ -19,11 +19,14 @@ internal sealed class MessageStore
 
     public string Directory { get; }
 
-    /// <summary>The highest queue id among the stored files, so that a reused directory keeps its messages.</summary>
+    /// <summary>
+    /// The highest queue id among the stored files (messages and envelopes, so that an envelope a crash left
+    /// without its message is not overwritten), so that a reused directory keeps its messages.
+    /// </summary>
     public long HighestStoredId()
     {
         long highest = 0;
-        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, "*.eml"))
+        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, "*.eml").Concat(System.IO.Directory.EnumerateFiles(Directory, "*.envelope")))
         {
             if (long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long id))
             {

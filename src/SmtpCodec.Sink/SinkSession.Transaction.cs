@@ -49,6 +49,7 @@ internal sealed partial class SinkSession
 
         _inTransaction = true;
         _recipients = 0;
+        _messageFile?.RecordMail(argument);
         Write("250 2.1.0 Ok\r\n"u8);
     }
 
@@ -70,6 +71,7 @@ internal sealed partial class SinkSession
         else
         {
             _recipients++;
+            _messageFile?.RecordRecipient(argument);
             Write("250 2.1.5 Ok\r\n"u8);
         }
     }

@@ -115,7 +115,9 @@ public sealed record SmtpSinkOptions
     /// <summary>
     /// A directory where each received message is written as it streams in, unstuffed, and kept as
     /// <c>QUEUEID.eml</c> (the id of its <c>250 ... queued as QUEUEID</c> reply) once accepted; refused and
-    /// faulted messages leave no file. Created when missing; numbering continues after the files it holds.
+    /// faulted messages leave no file. <c>QUEUEID.envelope</c> beside it holds the transaction's MAIL line and
+    /// accepted RCPT lines as received (CRLF-ended), so a test can see who got the message (a Bcc recipient, say).
+    /// Created when missing; numbering continues after the files it holds.
     /// Null (the default): nothing is stored.
     /// </summary>
     public string? StoreDirectory { get; init; }

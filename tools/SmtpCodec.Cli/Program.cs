@@ -34,7 +34,11 @@ public static class Program
         return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 
-    /// <summary>The option an error is about ("--chunking: "), so that a bad value names what was wrong.</summary>
+    /// <summary>
+    /// The option an error is about ("--chunking: "), so that a bad value names what was wrong; nothing when the
+    /// message names the option already (a verb's own parser does, and so do some of System.CommandLine's), so
+    /// that every usage error names its option exactly once.
+    /// </summary>
     private static string Where(System.CommandLine.Parsing.ParseError error)
     {
         System.CommandLine.Parsing.SymbolResult? symbol = error.SymbolResult;
@@ -43,8 +47,35 @@ public static class Program
             symbol = symbol.Parent;
         }
 
-        return symbol is System.CommandLine.Parsing.OptionResult option ? $"{option.Option.Name}: " : "";
+        if (symbol is not System.CommandLine.Parsing.OptionResult option)
+        {
+            return "";
+        }
+
+        return Names(option.Option, error.Message) ? "" : $"{option.Option.Name}: ";
     }
+
+    /// <summary>Whether the message holds the option's name or an alias as a whole word (--fault, not --fault-seed).</summary>
+    private static bool Names(Option option, string message)
+    {
+        foreach (string name in option.Aliases.Prepend(option.Name))
+        {
+            for (int at = message.IndexOf(name, StringComparison.Ordinal); at >= 0; at = message.IndexOf(name, at + 1, StringComparison.Ordinal))
+            {
+                int end = at + name.Length;
+                bool startsWord = at == 0 || !IsNamePart(message[at - 1]);
+                bool endsWord = end == message.Length || !IsNamePart(message[end]);
+                if (startsWord && endsWord)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsNamePart(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
     private static IEnumerable<Command> Verbs()
     {

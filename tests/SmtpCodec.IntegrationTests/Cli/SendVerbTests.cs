@@ -242,6 +242,8 @@ public sealed class SendVerbTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Contains("C: MAIL FROM:<>", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("C: AUTH PLAIN <redacted>", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("* message content sent (not shown)\nC: .\n", result.Stderr.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain("Hello from the command line.", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes("\0me@test\0sink-secret")), result.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, sink.Messages);
     }

@@ -18,6 +18,7 @@ public sealed class SmtpSinkStoreDurabilityTests : IDisposable
         string victim = Path.Combine(_directory, "victim");
         await File.WriteAllTextAsync(victim, "keep me");
         File.CreateSymbolicLink(Path.Combine(Store, ".incoming-1.tmp"), victim);
+        File.CreateSymbolicLink(Path.Combine(Store, ".incoming-1.tmp.envelope"), victim);
         await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { StoreDirectory = Store });
 
         using (var client = await RawSmtpClient.ConnectAsync(sink.EndPoint))
@@ -28,9 +29,9 @@ public sealed class SmtpSinkStoreDurabilityTests : IDisposable
 
         await sink.DisposeAsync();
         Assert.Equal("keep me", await File.ReadAllTextAsync(victim));
-        string stored = Assert.Single(Directory.GetFiles(Store, "*", SearchOption.AllDirectories));
-        Assert.EndsWith(".eml", stored, StringComparison.Ordinal);
-        Assert.Equal("hello\r\n", await File.ReadAllTextAsync(stored));
+        string[] stored = Directory.GetFiles(Store, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal([".eml", ".envelope"], stored.Select(Path.GetExtension).Order(StringComparer.Ordinal));
+        Assert.Equal("hello\r\n", await File.ReadAllTextAsync(stored.Single(f => f.EndsWith(".eml", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -38,22 +39,29 @@ public sealed class SmtpSinkStoreDurabilityTests : IDisposable
     {
         Directory.CreateDirectory(Store);
         string eml = Path.Combine(Store, "1.eml");
-        var sync = new RecordingSync(() => File.Exists(eml));
+        string envelope = Path.Combine(Store, "1.envelope");
+        var sync = new RecordingSync(() => File.Exists(eml), () => File.Exists(envelope));
         using var file = new MessageFile(Store, Path.Combine(Store, ".incoming-1.tmp"), sync);
 
+        file.RecordMail("FROM:<a@b.c>"u8);
+        file.RecordRecipient("TO:<d@e.f>"u8);
         file.Write("content\r\n"u8);
         Assert.True(file.Commit("1"));
 
-        // The data is on disk before the name says the message is there, and the name is on disk before the 250.
-        Assert.Equal(["file synced, .eml absent", "directory synced, .eml present"], sync.Events);
+        // The data is on disk before the name says the message is there, the envelope is complete under its name
+        // before the message appears, and the name is on disk before the 250.
+        Assert.Equal(
+            ["file synced, .eml absent, .envelope absent", "file synced, .eml absent, .envelope absent", "directory synced, .eml present, .envelope present"],
+            sync.Events);
         Assert.Equal("content\r\n", File.ReadAllText(eml));
+        Assert.Equal("MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\n", File.ReadAllText(envelope));
     }
 
     [Fact]
     public void AMessageWhoseDirectoryCannotBeSyncedIsRefusedAndLeavesNoCopy()
     {
         Directory.CreateDirectory(Store);
-        var sync = new RecordingSync(() => true, failDirectory: true);
+        var sync = new RecordingSync(() => true, () => true, failDirectory: true);
         using var file = new MessageFile(Store, Path.Combine(Store, ".incoming-1.tmp"), sync);
 
         file.Write("content\r\n"u8);
@@ -73,14 +81,14 @@ public sealed class SmtpSinkStoreDurabilityTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private sealed class RecordingSync(Func<bool> emlExists, bool failDirectory = false) : StoreSync
+    private sealed class RecordingSync(Func<bool> emlExists, Func<bool> envelopeExists, bool failDirectory = false) : StoreSync
     {
         public List<string> Events { get; } = [];
 
         public override void File(FileStream file)
         {
             base.File(file);
-            Events.Add($"file synced, .eml {(emlExists() ? "present" : "absent")}");
+            Events.Add($"file synced, {State()}");
         }
 
         public override void Directory(string path)
@@ -91,7 +99,9 @@ public sealed class SmtpSinkStoreDurabilityTests : IDisposable
             }
 
             base.Directory(path);
-            Events.Add($"directory synced, .eml {(emlExists() ? "present" : "absent")}");
+            Events.Add($"directory synced, {State()}");
         }
+
+        private string State() => $".eml {(emlExists() ? "present" : "absent")}, .envelope {(envelopeExists() ? "present" : "absent")}";
     }
 }

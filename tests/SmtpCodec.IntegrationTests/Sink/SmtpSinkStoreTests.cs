@@ -6,7 +6,10 @@ using SmtpCodec.Tests.Infrastructure;
 
 namespace SmtpCodec.IntegrationTests.Sink;
 
-/// <summary>The message store: each accepted message as QUEUEID.eml, unstuffed, and nothing else.</summary>
+/// <summary>
+/// The message store: each accepted message as QUEUEID.eml, unstuffed, with its envelope (MAIL and accepted
+/// RCPT lines) as QUEUEID.envelope, and nothing else.
+/// </summary>
 public sealed class SmtpSinkStoreTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "sink-store-" + Guid.NewGuid().ToString("N"));
@@ -32,10 +35,15 @@ public sealed class SmtpSinkStoreTests : IDisposable
         }
 
         await sink.DisposeAsync();
-        Assert.Equal(sent.Keys.Order().Select(id => id + ".eml"), Directory.EnumerateFiles(_directory).Select(Path.GetFileName).Order());
+        Assert.Equal(
+            sent.Keys.SelectMany(id => new[] { id + ".envelope", id + ".eml" }).Order(StringComparer.Ordinal),
+            Directory.EnumerateFiles(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         foreach ((string id, byte[] message) in sent)
         {
             Assert.Equal(message, await File.ReadAllBytesAsync(Path.Combine(_directory, id + ".eml")));
+            Assert.Equal(
+                [$"MAIL FROM:<a@b.c> SIZE={message.Length}", "RCPT TO:<d@e.f>"],
+                (await File.ReadAllTextAsync(Path.Combine(_directory, id + ".envelope"))).Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
         }
     }
 
@@ -95,8 +103,40 @@ public sealed class SmtpSinkStoreTests : IDisposable
         await sink.DisposeAsync();
         Assert.InRange(accepted, 1, 19);
         Assert.Equal(accepted, sink.Messages);
-        Assert.Equal(accepted, Directory.GetFiles(_directory).Length);
-        Assert.All(Directory.GetFiles(_directory), f => Assert.Equal(12, new FileInfo(f).Length));
+        Assert.Equal(accepted, Directory.GetFiles(_directory, "*.eml").Length);
+        Assert.Equal(accepted, Directory.GetFiles(_directory, "*.envelope").Length);
+        Assert.All(Directory.GetFiles(_directory, "*.eml"), f => Assert.Equal(12, new FileInfo(f).Length));
+    }
+
+    [Fact]
+    public async Task TheEnvelopeHoldsOnlyTheAcceptedRecipientsOfItsOwnTransaction()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { StoreDirectory = _directory, MaxRecipients = 2 });
+        using (var client = await RawSmtpClient.ConnectAsync(sink.EndPoint))
+        {
+            // A first transaction reset before its data, then one with a third recipient over the limit (452).
+            await client.SendAsync("EHLO raw.test\r\nMAIL FROM:<old@b.c>\r\nRCPT TO:<gone@e.f>\r\nRSET\r\n", 4);
+            await client.SendAsync("MAIL FROM:<a@b.c> BODY=8BITMIME\r\nRCPT TO:<to@e.f>\r\nRCPT TO:<bcc@e.f>\r\nRCPT TO:<over@e.f>\r\nDATA\r\n", 5);
+            await client.SendAsync("Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n", 2);
+        }
+
+        await sink.DisposeAsync();
+        string envelope = Assert.Single(Directory.GetFiles(_directory, "*.envelope"));
+        Assert.Equal("MAIL FROM:<a@b.c> BODY=8BITMIME\r\nRCPT TO:<to@e.f>\r\nRCPT TO:<bcc@e.f>\r\n", await File.ReadAllTextAsync(envelope));
+        Assert.Equal(Path.ChangeExtension(envelope, ".eml"), Assert.Single(Directory.GetFiles(_directory, "*.eml")));
+    }
+
+    [Fact]
+    public async Task AnEnvelopeACrashLeftWithoutItsMessageIsNotReusedAsAQueueId()
+    {
+        Directory.CreateDirectory(_directory);
+        await File.WriteAllTextAsync(Path.Combine(_directory, "2A.envelope"), "MAIL FROM:<a@b.c>\r\n");
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions { StoreDirectory = _directory });
+        await using SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, Client(chunking: false));
+        SmtpSendResult result = await connection.SendAsync(new SmtpEnvelope("a@b.c", "d@e.f"), "new\r\n"u8.ToArray());
+
+        Assert.Equal("2B", QueueId(result));
+        await connection.QuitAsync();
     }
 
     [Fact]

@@ -51,6 +51,6 @@ public sealed class SmtpTelemetryTests
         Assert.True(measurements.GetValueOrDefault("smtpcodec.client.recipients.rejected") >= 1);
         Assert.True(measurements.GetValueOrDefault("smtpcodec.client.send.duration") >= 1);
         Assert.Contains(spans, a => a.OperationName == "smtp.connect" && (string?)a.GetTagItem("server.address") == "mx.test");
-        Assert.Contains(spans, a => a.OperationName == "smtp.send" && (int?)a.GetTagItem("smtp.recipients") == 2 && (int?)a.GetTagItem("smtp.reply") == 250);
+        Assert.Contains(spans, a => a.OperationName == "smtp.send" && (int?)a.GetTagItem("smtp.message.recipient_count") == 2 && (int?)a.GetTagItem("smtp.response.status_code") == 250);
     }
 }

@@ -4,7 +4,7 @@ using SmtpCodec.Sink;
 
 namespace SmtpCodec.Tests.Readme;
 
-/// <summary>The README's "Sending mail" example, compiled and run against a loopback server.</summary>
+/// <summary>The README's "Quick start" example, compiled and run against a loopback server.</summary>
 public sealed class ReadmeClientExampleTests
 {
     [Fact]

@@ -8,7 +8,8 @@ public sealed class ReadmeStaysTrueTests
     [Theory]
     [InlineData("## Reading replies", "ReadmeReplyExampleTests.cs")]
     [InlineData("## Writing commands, DATA, BDAT and SASL", "ReadmeCodecExampleTests.cs")]
-    [InlineData("## Sending mail", "ReadmeClientExampleTests.cs")]
+    [InlineData("## Quick start", "ReadmeClientExampleTests.cs")]
+    [InlineData("## Bulk sending with SmtpSender", "ReadmeBulkExampleTests.cs")]
     [InlineData("## The sink", "ReadmeSinkExampleTests.cs")]
     [InlineData("## Sending a MimeMessage", "../../SmtpCodec.MimeKit.Tests/ReadmeMimeKitExampleTests.cs")]
     public void TheReadmeExampleIsTheTestedCode(string heading, string testFile)

@@ -99,7 +99,7 @@ internal static class BlastVerb
             }
             else
             {
-                _ = SendVerb.TryParseServer(settings.Server, out host, out port);
+                _ = HostPort.TryParse("--server", settings.Server, 1, out host, out port, out _);
                 if (settings.TrustCert is not null)
                 {
                     pinned = X509CertificateLoader.LoadCertificateFromFile(settings.TrustCert);
@@ -171,9 +171,9 @@ internal static class BlastVerb
             return $"--size must be at least {MessageTemplate.MinimumSize} bytes (the headers).";
         }
 
-        if (settings.Server is not null && !SendVerb.TryParseServer(settings.Server, out _, out _))
+        if (settings.Server is not null && !HostPort.TryParse("--server", settings.Server, 1, out _, out _, out string? problem))
         {
-            return $"--server '{settings.Server}' is not HOST:PORT.";
+            return problem;
         }
 
         if (settings.Server is not null && (settings.ReplyDelayMs > 0 || settings.Store is not null || settings.Sink.Faults.Count > 0))

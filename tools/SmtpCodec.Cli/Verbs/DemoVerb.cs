@@ -40,6 +40,7 @@ internal static class DemoVerb
             SendInitialResponseWithAuth = false,
             ShowSecretsInTranscript = true,
             UsePipelining = false,
+            TranscriptIncludesContent = true,
             Transcript = line => Console.WriteLine(line.ToString()),
         };
 

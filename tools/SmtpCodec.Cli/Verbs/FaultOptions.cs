@@ -63,7 +63,8 @@ internal sealed class FaultOptions
             }
             else
             {
-                result.AddError($"--fault: {error}.");
+                // The sink's error starts "fault 'SPEC': ..."; the option takes the word's place, named once.
+                result.AddError(error.StartsWith("fault '", StringComparison.Ordinal) ? $"--fault {error["fault ".Length..]}." : $"--fault: {error}.");
             }
         }
 

@@ -34,7 +34,7 @@ internal static class SendVerb
         var trustCert = new Option<string?>("--trust-cert") { Description = "A PEM certificate to trust as the server's (pinned)." };
         var insecure = new Option<bool>("--insecure") { Description = "Skip certificate validation (tests only)." };
         var ehlo = new Option<string?>("--ehlo") { Description = "The EHLO name. Default: this machine's FQDN, else an address literal." };
-        var transcript = new Option<bool>("--transcript") { Description = "Print the session on stderr (AUTH secrets redacted)." };
+        var transcript = new Option<bool>("--transcript") { Description = "Print the session on stderr (AUTH secrets redacted, message content left out)." };
         var body = new Option<string>("--body")
         {
             Description = "auto | 7bit | 8bitmime | binarymime: the BODY declared with MAIL. auto reads FILE or stdin through once and declares 8BITMIME when it has 8-bit bytes (stdin is kept in a temporary file meanwhile).",
@@ -165,9 +165,8 @@ internal static class SendVerb
         options = null;
         from = request.From == "<>" ? "" : request.From;
         port = 0;
-        if (!TryParseServer(request.Server, out host, out port))
+        if (!HostPort.TryParse("--server", request.Server, 1, out host, out port, out problem))
         {
-            problem = $"--server '{request.Server}' is not HOST:PORT.";
             return false;
         }
 
@@ -273,21 +272,6 @@ internal static class SendVerb
             DataBlock = Cap(defaults.DataBlock),
             EndOfData = Cap(defaults.EndOfData),
         };
-    }
-
-    /// <summary>HOST:PORT, with [v6]:PORT for IPv6 literals.</summary>
-    internal static bool TryParseServer(string text, out string host, out int port)
-    {
-        host = "";
-        port = 0;
-        int colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-        {
-            return false;
-        }
-
-        host = text[..colon].Trim('[', ']');
-        return host.Length > 0;
     }
 
     /// <summary>An address as it can be shown on one line: control characters as \r, \n, \xNN.</summary>

@@ -297,25 +297,32 @@ internal static class SinkVerb
     private static IPEndPoint? ParseListen(ArgumentResult result)
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : DefaultListen;
-        const string localhost = "localhost:";
-        if (text.StartsWith(localhost, StringComparison.OrdinalIgnoreCase))
+
+        // Port 0 asks the system for a free port.
+        if (!HostPort.TryParse("--listen", text, 0, out string host, out int port, out string? problem))
         {
-            text = "127.0.0.1:" + text[localhost.Length..];
+            result.AddError(problem);
+            return null;
         }
 
-        // IPEndPoint.Parse would take a bare address with port 0; a port is required here.
-        if (IPEndPoint.TryParse(text, out IPEndPoint? endPoint) && text.LastIndexOf(':') > text.LastIndexOf(']'))
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
         {
-            return endPoint;
+            return new IPEndPoint(IPAddress.Loopback, port);
         }
 
-        result.AddError($"--listen '{text}': expected HOST:PORT with an IP address or localhost, e.g. 127.0.0.1:2525 or [::1]:0.");
+        if (IPAddress.TryParse(host, out IPAddress? address))
+        {
+            return new IPEndPoint(address, port);
+        }
+
+        result.AddError($"--listen '{text}': '{host}' is not an IP address or localhost, e.g. 127.0.0.1:2525 or [::1]:0.");
         return null;
     }
 
     private static SaslMechanismFlags ParseMechanisms(ArgumentResult result)
     {
         SaslMechanismFlags mechanisms = 0;
+        bool unknown = false;
         foreach (Token token in result.Tokens)
         {
             foreach (string name in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -327,12 +334,13 @@ internal static class SinkVerb
                 }
                 else
                 {
+                    unknown = true;
                     result.AddError($"--auth '{name}': not a SASL mechanism; the sink implements PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5 and SCRAM-SHA-256.");
                 }
             }
         }
 
-        if (mechanisms == 0 && result.Tokens.Count > 0)
+        if (mechanisms == 0 && result.Tokens.Count > 0 && !unknown)
         {
             result.AddError("--auth: name at least one mechanism.");
         }
@@ -341,11 +349,11 @@ internal static class SinkVerb
     }
 
     private static Option<T> NonNegative<T>(Option<T> option)
-        where T : struct, IComparable<T>
+        where T : struct, IComparable<T>, IParsable<T>
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<T>().CompareTo(default) < 0)
+            if (Given<T>(result) is T value && value.CompareTo(default) < 0)
             {
                 result.AddError($"{option.Name} must be 0 or more.");
             }
@@ -354,17 +362,25 @@ internal static class SinkVerb
     }
 
     private static Option<T?> Positive<T>(Option<T?> option)
-        where T : struct, IComparable<T>
+        where T : struct, IComparable<T>, IParsable<T>
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<T?>() is T value && value.CompareTo(default) <= 0)
+            if (Given<T>(result) is T value && value.CompareTo(default) <= 0)
             {
                 result.AddError($"{option.Name} must be at least 1.");
             }
         });
         return option;
     }
+
+    /// <summary>
+    /// The value given, or null when none was or it is not a number: System.CommandLine reports that itself, and
+    /// asking it for the value here would throw instead.
+    /// </summary>
+    private static T? Given<T>(OptionResult result)
+        where T : struct, IParsable<T> =>
+        result.Tokens.Count > 0 && T.TryParse(result.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out T value) ? value : null;
 
     private sealed record Settings(
         IPEndPoint Listen,
