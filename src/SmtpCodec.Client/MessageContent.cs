@@ -5,14 +5,16 @@ using System.Runtime.CompilerServices;
 namespace SmtpCodec.Client;
 
 /// <summary>
-/// A message's content wherever it lives: memory (one or more buffers), a stream or a pipe. The DATA and BDAT
-/// writers read every kind through <see cref="ContentReader"/>, so each end-of-data rule is written once.
+/// A message's content wherever it lives: memory (one or more buffers), a stream, a pipe, or a writer callback
+/// (written into a pipe as it is sent, see <see cref="WrittenContent"/>). The DATA and BDAT writers read every
+/// kind through <see cref="ContentReader"/>, so each end-of-data rule is written once.
 /// </summary>
 internal readonly struct MessageContent
 {
     private readonly ReadOnlySequence<byte> _sequence;
     private readonly Stream? _stream;
     private readonly PipeReader? _pipe;
+    private readonly Func<Stream, CancellationToken, ValueTask>? _writer;
     private readonly long _streamStart;
 
     public MessageContent(ReadOnlySequence<byte> sequence)
@@ -99,6 +101,14 @@ internal readonly struct MessageContent
         Length = -1;
     }
 
+    /// <summary>Content a callback writes into a stream, once per transaction; neither its size nor its 8-bit bytes are known before it is sent.</summary>
+    public MessageContent(Func<Stream, CancellationToken, ValueTask> writer)
+    {
+        _writer = writer;
+        _streamStart = -1;
+        Length = -1;
+    }
+
     /// <summary>The size in bytes, or -1 when unknown.</summary>
     public long Length { get; }
 
@@ -111,7 +121,7 @@ internal readonly struct MessageContent
     /// <summary>Whether the header section (up to the first empty line) has bytes above 0x7F: UTF-8 headers (RFC 6532).</summary>
     public bool HeadersHaveEightBitBytes { get; }
 
-    /// <summary>Whether it can be read again for a further transaction (memory, or a seekable stream).</summary>
+    /// <summary>Whether it can be read again for a further transaction (memory, a seekable stream, or a writer, called again).</summary>
     public bool CanRepeat => _pipe is null && (_stream is null || _streamStart >= 0);
 
     internal ReadOnlySequence<byte> Sequence => _sequence;
@@ -119,6 +129,8 @@ internal readonly struct MessageContent
     internal Stream? Stream => _stream;
 
     internal PipeReader? Pipe => _pipe;
+
+    internal Func<Stream, CancellationToken, ValueTask>? Writer => _writer;
 
     internal long StreamStart => _streamStart;
 
@@ -183,10 +195,13 @@ internal readonly record struct ContentBlock(ReadOnlySequence<byte> Data, bool I
 /// <summary>
 /// Reads a <see cref="MessageContent"/> a block at a time, knowing which block is the last (BDAT LAST needs
 /// it). One per connection, reused: memory is sliced with no copy and no allocation, a stream is read one
-/// block ahead into pooled buffers, a pipe is read as it fills.
+/// block ahead into pooled buffers, a pipe is read as it fills, a writer's output is read from its pipe.
 /// </summary>
 internal sealed class ContentReader
 {
+    private WrittenContent? _written;
+    private bool _writing;
+    private PipeReader? _pipe;
     private MessageContent _content;
     private ReadOnlySequence<byte> _rest;
     private byte[]? _current;
@@ -195,17 +210,26 @@ internal sealed class ContentReader
     private SequencePosition? _pipeConsumed;
     private bool _pipeEnded;
 
-    /// <summary>Starts reading from the content's beginning (a seekable stream goes back to where it started).</summary>
-    public void Start(in MessageContent content)
+    /// <summary>Starts reading from the content's beginning (a seekable stream goes back to where it started, a writer is started).</summary>
+    public void Start(in MessageContent content, CancellationToken cancellationToken)
     {
         _content = content;
         _rest = content.Sequence;
         _aheadLength = -1;
         _pipeConsumed = null;
         _pipeEnded = false;
+        _pipe = content.Pipe;
         if (content.Stream is { } stream && content.StreamStart >= 0)
         {
             stream.Position = content.StreamStart;
+        }
+
+        if (content.Writer is { } writer)
+        {
+            _written ??= new WrittenContent();
+            _written.Start(writer, cancellationToken);
+            _writing = true;
+            _pipe = _written.Reader;
         }
     }
 
@@ -213,7 +237,7 @@ internal sealed class ContentReader
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ContentBlock> ReadAsync(int max, CancellationToken cancellationToken)
     {
-        if (_content.Pipe is { } pipe)
+        if (_pipe is { } pipe)
         {
             return await ReadPipeAsync(pipe, max, cancellationToken).ConfigureAwait(false);
         }
@@ -228,19 +252,28 @@ internal sealed class ContentReader
         return new ContentBlock(block, _rest.IsEmpty);
     }
 
-    /// <summary>Lets go of what was read: a pipe is advanced past it, pooled buffers are returned.</summary>
-    public void Finish()
+    /// <summary>Lets go of what was read: a pipe is advanced past it, pooled buffers are returned, a writer is awaited.</summary>
+    public ValueTask FinishAsync()
     {
-        if (_content.Pipe is { } pipe && _pipeConsumed is { } consumed)
+        if (_pipe is { } pipe && _pipeConsumed is { } consumed)
         {
             pipe.AdvanceTo(consumed);
         }
 
         _pipeConsumed = null;
+        _pipe = null;
         ReturnBuffer(ref _current);
         ReturnBuffer(ref _ahead);
         _content = default;
         _rest = default;
+        if (!_writing)
+        {
+            return default;
+        }
+
+        // The writer's pipe is completed (stopping a writer still writing) and reset for the next message.
+        _writing = false;
+        return _written!.FinishAsync();
     }
 
     private async ValueTask<ContentBlock> ReadStreamAsync(Stream stream, int max, CancellationToken cancellationToken)

@@ -32,7 +32,7 @@ public sealed partial class SmtpConnection
     {
         EnsureUsable(SmtpPhase.DataBlock);
         ContentReader reader = _contentReader;
-        reader.Start(content);
+        reader.Start(content, cancellationToken);
         bool check = !content.EightBitKnown && !transaction.AllowsEightBit;
         try
         {
@@ -59,7 +59,7 @@ public sealed partial class SmtpConnection
         }
         finally
         {
-            reader.Finish();
+            await reader.FinishAsync().ConfigureAwait(false);
         }
     }
 
@@ -78,7 +78,7 @@ public sealed partial class SmtpConnection
         bool check = !content.EightBitKnown && !transaction.AllowsEightBit;
         int allowed = streamed ? int.MaxValue : _pipelining ? MaxChunksInFlight : 0;
         ContentReader reader = _contentReader;
-        reader.Start(content);
+        reader.Start(content, cancellationToken);
         try
         {
             var writer = new BdatChunkWriter(normalizeLineBreaks: !transaction.IsBinary);
@@ -102,7 +102,7 @@ public sealed partial class SmtpConnection
         }
         finally
         {
-            reader.Finish();
+            await reader.FinishAsync().ConfigureAwait(false);
         }
     }
 

@@ -68,6 +68,30 @@ public sealed partial class SmtpConnection
     }
 
     /// <summary>
+    /// Sends a message that a callback writes into the connection as it is sent (a MIME library's <c>WriteTo</c>, a
+    /// renderer), with bounded memory whatever its size and no copy of the whole message: the callback runs beside
+    /// the transaction once it is open and writes into a buffered stream whose bytes are dot-stuffed (DATA) or
+    /// chunked (BDAT) as they come.
+    /// </summary>
+    /// <param name="envelope">Sender, recipients and parameters. The content is not known before MAIL, so the envelope
+    /// declares it: <see cref="SmtpEnvelope.Body"/> when it has 8-bit bytes (undeclared 8-bit bytes fail the send before
+    /// its end of data, and the message is not delivered) and <see cref="SmtpEnvelope.SmtpUtf8"/> when its headers are
+    /// UTF-8. Read <see cref="SmtpConnection.Capabilities"/> to choose them before calling.</param>
+    /// <param name="writeMessage">Writes the message (headers and body; line breaks in any form are sent as CRLF) into
+    /// the stream it is given, honouring the token. It is called once per transaction (again when RCPTMAX or a 452
+    /// needs a further one) and must write the same bytes each time. When it throws, the transaction is abandoned
+    /// before its end of data (nothing is delivered), the connection is closed, and its exception is rethrown.</param>
+    /// <param name="cancellationToken">Cancels the transaction and closes the connection.</param>
+    /// <returns>The server's reply and what became of each recipient.</returns>
+    /// <exception cref="SmtpReplyException">No recipient got the message: the last refusal.</exception>
+    public Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, Func<Stream, CancellationToken, ValueTask> writeMessage, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(writeMessage);
+        return SendCoreAsync(envelope, new MessageContent(writeMessage), measured: true, cancellationToken);
+    }
+
+    /// <summary>
     /// The pool's general path: <see cref="SendAsync(SmtpEnvelope, ReadOnlyMemory{byte}, CancellationToken)"/> without
     /// the message's span and measures, which the pool takes itself over all of the message's attempts.
     /// </summary>

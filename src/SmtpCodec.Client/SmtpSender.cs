@@ -269,22 +269,8 @@ public sealed partial class SmtpSender : IAsyncDisposable
         }
 
         await all.ConfigureAwait(false);
-        while (_opened.TryDequeue(out SmtpConnection? unused))
-        {
-            try
-            {
-                await unused.QuitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SmtpException or OperationCanceledException)
-            {
-                // Closing a connection nobody used (or no time left to say QUIT): nothing to report.
-            }
-            finally
-            {
-                await unused.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
+        _stopped = true;
+        await QuitUnusedAsync(cancellationToken).ConfigureAwait(false);
         SmtpTelemetry.Unregister(this);
     }
 
@@ -316,6 +302,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _connectionsOpened);
+        NoteServer(connection);
         return connection;
     }
 

@@ -50,6 +50,9 @@ internal sealed record EndToEndOptions
     /// <summary>Where the JSON results go; none when null.</summary>
     public string? Output { get; init; }
 
+    /// <summary>The contenders to run, by name (all when null).</summary>
+    public string[]? Contenders { get; init; }
+
     /// <summary>A dry run: tiny counts, embedded sink only, one run each; checks that everything works.</summary>
     public bool Dry { get; init; }
 
@@ -57,6 +60,7 @@ internal sealed record EndToEndOptions
         e2e [--messages N] [--delayed-messages-per-connection N] [--warmup N] [--warmup-seconds S]
             [--run-seconds S] [--runs R] [--connections 1,8] [--reply-delays-ms 0,20] [--size BYTES]
             [--targets embedded,smtp-sink] [--smtp-sink PATH] [--smtp-source PATH] [--out FILE.json] [--dry]
+            [--contenders "NAME;NAME"]   (names as printed, e.g. "MailKit SmtpClient;SmtpSender (MimeMessage)")
         """;
 
     public static EndToEndOptions Parse(string[] args)
@@ -94,6 +98,7 @@ internal sealed record EndToEndOptions
                 "--smtp-sink" => options with { SmtpSinkPath = Value() },
                 "--smtp-source" => options with { SmtpSourcePath = Value() },
                 "--out" => options with { Output = Value() },
+                "--contenders" => options with { Contenders = Value().Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) },
                 "--dry" => options with
                 {
                     Dry = true, Messages = 200, DelayedMessagesPerConnection = 5, Warmup = 20, WarmupSeconds = 2,

@@ -47,10 +47,19 @@ internal static class EndToEndRunner
             return 2;
         }
 
-        List<Contender> contenders = [new SmtpSenderContender(chunking: false), new SmtpSenderContender(chunking: true), new MailKitContender()];
+        List<Contender> contenders =
+        [
+            new SmtpSenderContender(chunking: false), new SmtpSenderContender(chunking: true), new MailKitContender(),
+            new MimeMessageContender(pool: true), new MimeMessageContender(pool: false),
+        ];
         if (smtpSource is not null)
         {
             contenders.Add(new SmtpSourceContender(smtpSource));
+        }
+
+        if (options.Contenders is { } chosen)
+        {
+            contenders.RemoveAll(c => !chosen.Contains(c.Name, StringComparer.OrdinalIgnoreCase));
         }
 
         var scenarios = new List<ScenarioResult>();

@@ -12,7 +12,7 @@ namespace SmtpCodec.IntegrationTests.Packaging;
 internal static partial class PackageFolder
 {
     /// <summary>Every package the repository ships: each packable project's id. A new package goes here.</summary>
-    public static readonly string[] ExpectedIds = ["SmtpCodec", "SmtpCodec.Client", "SmtpCodec.Sink", "SmtpCodec.Extensions.Hosting", "SmtpCodec.Tool"];
+    public static readonly string[] ExpectedIds = ["SmtpCodec", "SmtpCodec.Client", "SmtpCodec.Sink", "SmtpCodec.MimeKit", "SmtpCodec.Extensions.Hosting", "SmtpCodec.Tool"];
 
     public const string PackCommand = "dotnet pack SmtpCodec.sln -c Release -o artifacts/packages";
 

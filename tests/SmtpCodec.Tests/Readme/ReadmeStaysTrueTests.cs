@@ -11,6 +11,7 @@ public sealed class ReadmeStaysTrueTests
     [InlineData("## Quick start", "ReadmeClientExampleTests.cs")]
     [InlineData("## Bulk sending with SmtpSender", "ReadmeBulkExampleTests.cs")]
     [InlineData("## The sink", "ReadmeSinkExampleTests.cs")]
+    [InlineData("## Sending a MimeMessage", "../../SmtpCodec.MimeKit.Tests/ReadmeMimeKitExampleTests.cs")]
     public void TheReadmeExampleIsTheTestedCode(string heading, string testFile)
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
