@@ -14,6 +14,12 @@ internal sealed partial class SinkSession
             return;
         }
 
+        if (_options.RequireAuthentication && !_authenticated)
+        {
+            Write("530 5.7.0 Authentication required\r\n"u8);
+            return;
+        }
+
         if (_inTransaction)
         {
             Write("503 5.5.1 Nested MAIL command\r\n"u8);

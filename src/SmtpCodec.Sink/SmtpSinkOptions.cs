@@ -56,6 +56,13 @@ public sealed record SmtpSinkOptions
     public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
+    /// Whether MAIL needs a successful AUTH first, as on a submission server: before it, MAIL gets
+    /// <c>530 5.7.0 Authentication required</c> (RFC 4954 section 6). Needs <see cref="EhloExtensions.Auth"/> and
+    /// <see cref="Users"/>. False by default: any client may send.
+    /// </summary>
+    public bool RequireAuthentication { get; init; }
+
+    /// <summary>
     /// The SASL mechanisms offered when AUTH is advertised; all of PLAIN, LOGIN, XOAUTH2, OAUTHBEARER,
     /// CRAM-MD5 and SCRAM-SHA-256 are implemented.
     /// </summary>
@@ -156,6 +163,10 @@ public sealed record SmtpSinkOptions
         }
 
         ArgumentNullException.ThrowIfNull(Users);
+        if (RequireAuthentication && ((Extensions & EhloExtensions.Auth) == 0 || Users.Count == 0))
+        {
+            throw new ArgumentException("RequireAuthentication needs the AUTH extension and at least one user.", nameof(RequireAuthentication));
+        }
         ArgumentNullException.ThrowIfNull(Faults);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReplyDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCommandLength, 512);

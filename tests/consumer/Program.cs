@@ -10,6 +10,7 @@ using MimeKit;
 using SmtpCodec.Client;
 using SmtpCodec.Extensions.Hosting;
 using SmtpCodec.MimeKit;
+using SmtpCodec.Protocol;
 using SmtpCodec.Sink;
 
 const string User = "app@example.com";
@@ -19,7 +20,10 @@ const int PooledMessages = 20;
 string store = Path.Combine(Path.GetTempPath(), "smtpcodec-consumer-" + Guid.NewGuid().ToString("N"));
 await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions
 {
+    // A submission server: STARTTLS (a self-signed certificate made in memory), then AUTH, required before MAIL.
+    Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.StartTls | EhloExtensions.Auth,
     Users = new Dictionary<string, string> { [User] = Password },
+    RequireAuthentication = true,
     StoreDirectory = store,
 });
 int port = sink.EndPoint.Port;
@@ -74,7 +78,11 @@ foreach (string path in stored)
     Check(envelope.Contains("RCPT TO:<hidden@example.net>", StringComparison.Ordinal), "the Bcc recipient got the message");
     MimePart attachment = received.Attachments.OfType<MimePart>().Single();
     using var content = new MemoryStream();
-    await attachment.Content.DecodeToAsync(content);
+    if (attachment.Content is { } encoded)
+    {
+        await encoded.DecodeToAsync(content);
+    }
+
     Check(attachment.FileName == "report.csv" && content.ToArray().AsSpan().SequenceEqual(Samples.Report), "the attachment arrived intact");
 }
 

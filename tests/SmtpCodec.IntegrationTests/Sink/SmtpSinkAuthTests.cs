@@ -257,6 +257,40 @@ public sealed class SmtpSinkAuthTests
         Assert.Equal("503 5.5.1 Already authenticated", second);
     }
 
+    [Fact]
+    public async Task WithAuthenticationRequiredMailWaitsForASuccessfulAuth()
+    {
+        await using SmtpSink sink = SmtpSink.Start(new SmtpSinkOptions
+        {
+            Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.Auth,
+            Users = new Dictionary<string, string> { [User] = Secret },
+            RequireAuthentication = true,
+        });
+        using var client = await RawSmtpClient.ConnectAsync(sink.EndPoint);
+        await client.CommandAsync("EHLO raw.test");
+
+        string before = await client.CommandAsync("MAIL FROM:<a@b.c>");
+        string wrong = await client.CommandAsync("AUTH PLAIN " + B64($"\0{User}\0not-{Secret}"));
+        string stillBefore = await client.CommandAsync("MAIL FROM:<a@b.c>");
+        await client.CommandAsync("AUTH PLAIN " + B64($"\0{User}\0{Secret}"));
+        string after = await client.CommandAsync("MAIL FROM:<a@b.c>");
+
+        Assert.Equal("530 5.7.0 Authentication required", before);
+        Assert.StartsWith("535 ", wrong, StringComparison.Ordinal);
+        Assert.Equal("530 5.7.0 Authentication required", stillBefore);
+        Assert.Equal("250 2.1.0 Ok", after);
+    }
+
+    [Fact]
+    public void AuthenticationCannotBeRequiredWithoutAuthOrUsers()
+    {
+        var noUsers = new SmtpSinkOptions { Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.Auth, RequireAuthentication = true };
+        var noAuth = new SmtpSinkOptions { Users = new Dictionary<string, string> { [User] = Secret }, RequireAuthentication = true };
+
+        Assert.Equal("RequireAuthentication", Assert.Throws<ArgumentException>(() => SmtpSink.Start(noUsers)).ParamName);
+        Assert.Equal("RequireAuthentication", Assert.Throws<ArgumentException>(() => SmtpSink.Start(noAuth)).ParamName);
+    }
+
     private static SmtpSink StartTlsSink() => SmtpSink.Start(new SmtpSinkOptions
     {
         Extensions = new SmtpSinkOptions().Extensions | EhloExtensions.StartTls | EhloExtensions.Auth,
