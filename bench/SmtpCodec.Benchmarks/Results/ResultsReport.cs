@@ -304,6 +304,36 @@ internal static class ResultsReport
         }
 
         md.Append('\n');
+        MimeMessages(md, e2e);
+    }
+
+    /// <summary>
+    /// The same message as a MimeMessage (SmtpCodec.MimeKit), against MailKit's contender, which sends a MimeMessage
+    /// too: what an application that builds its mail with MimeKit gets. Only scenarios that ran those contenders.
+    /// </summary>
+    private static void MimeMessages(StringBuilder md, EndToEndReport e2e)
+    {
+        var rows = e2e.Scenarios
+            .Select(s => (Scenario: s, Pool: s.Contenders.FirstOrDefault(c => c.Name == "SmtpSender (MimeMessage)"),
+                Connection: s.Contenders.FirstOrDefault(c => c.Name == "SmtpConnection (MimeMessage)"),
+                MailKit: s.Contenders.FirstOrDefault(c => c.Name == "MailKit SmtpClient")))
+            .Where(r => r.Pool is not null || r.Connection is not null)
+            .ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.Append("MimeMessage end to end (each send prepares and writes the MimeMessage, as MailKit's `SendAsync(MimeMessage)` does):\n\n");
+        md.Append("| server | reply delay | K | SmtpSender (MimeMessage) | SmtpConnection (MimeMessage) | MailKit SmtpClient | pool / MailKit | connection / MailKit | bytes per message (pool / connection / MailKit) |\n");
+        md.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        foreach ((ScenarioResult scenario, ContenderResult? pool, ContenderResult? connection, ContenderResult? mailKit) in rows)
+        {
+            md.Append(CultureInfo.InvariantCulture,
+                $"| {scenario.Target} | {scenario.ReplyDelayMs} ms | {scenario.Connections} | {Rate(pool)} | {Rate(connection)} | {Rate(mailKit)} | {Times(Ratio(pool, mailKit))} | {Times(Ratio(connection, mailKit))} | {PerMessage(pool)} / {PerMessage(connection)} / {PerMessage(mailKit)} |\n");
+        }
+
+        md.Append('\n');
     }
 
     private static double? Ratio(ContenderResult? ours, ContenderResult? anchor) =>
