@@ -126,10 +126,46 @@ public sealed class SinkVerbTests : IDisposable
         CliResult result = await CliProcess.RunAsync(null, "sink", "--help");
 
         Assert.Equal(0, result.ExitCode);
-        foreach (string option in new[] { "--listen", "--tls", "--cert", "--key", "--user", "--auth", "--chunking", "--profile", "--reply-delay-ms", "--fault", "--fault-seed", "--store", "--max-message-size", "--command-timeout", "--handshake-timeout", "--stats", "SIGTERM" })
+        foreach (string option in new[] { "--listen", "--tls", "--cert", "--key", "--user", "--require-auth", "--auth", "--chunking", "--profile", "--reply-delay-ms", "--fault", "--fault-seed", "--store", "--max-message-size", "--command-timeout", "--handshake-timeout", "--stats", "SIGTERM" })
         {
             Assert.Contains(option, result.StdoutText, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task WithRequireAuthMailWaitsForAuthAndTheOptionNeedsAUser()
+    {
+        await using CliServerProcess sink = await CliServerProcess.StartAsync(
+            "sink", "--listen", "127.0.0.1:0", "--user", "you@icloud.com:secret", "--require-auth");
+        Assert.True(sink.EndPoint is { Port: > 0 }, sink.FirstLine);
+        var anonymous = new SmtpConnectionOptions { EhloName = "client.test", TlsMode = SmtpTlsMode.None };
+
+        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, anonymous))
+        {
+            SmtpReplyException refused = await Assert.ThrowsAsync<SmtpReplyException>(
+                () => connection.SendAsync(new SmtpEnvelope("you@icloud.com", "friend@gmail.com"), "hello\r\n"u8.ToArray()));
+            Assert.Equal("530 5.7.0 Authentication required", refused.Reply.ToString());
+        }
+
+        var authenticated = new SmtpConnectionOptions
+        {
+            EhloName = "client.test",
+            TlsMode = SmtpTlsMode.None,
+            AllowAuthenticationWithoutTls = true,
+            Credentials = new SmtpCredentials("you@icloud.com", "secret"),
+        };
+        await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", sink.EndPoint.Port, authenticated))
+        {
+            SmtpSendResult sent = await connection.SendAsync(new SmtpEnvelope("you@icloud.com", "friend@gmail.com"), "hello\r\n"u8.ToArray());
+            Assert.Equal(250, sent.Reply.Code);
+            await connection.QuitAsync();
+        }
+
+        Assert.Equal(0, (await sink.StopAsync("INT")).ExitCode);
+
+        CliResult noUser = await CliProcess.RunAsync(null, "sink", "--listen", "127.0.0.1:0", "--require-auth");
+        Assert.Equal(2, noUser.ExitCode);
+        Assert.Contains("--require-auth needs at least one --user", noUser.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -47,6 +47,10 @@ internal static class SinkVerb
                 }
             }
         });
+        var requireAuth = new Option<bool>("--require-auth")
+        {
+            Description = "Answer MAIL with 530 5.7.0 until AUTH succeeds, as a submission server does (needs --user).",
+        };
         var auth = new Option<SaslMechanismFlags>("--auth")
         {
             Description = "The SASL mechanisms offered (repeatable or comma-separated): PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, CRAM-MD5, SCRAM-SHA-256. "
@@ -94,7 +98,7 @@ internal static class SinkVerb
             "sink",
             "Run the embedded SMTP receiver until SIGINT (Ctrl+C) or SIGTERM. Prints 'listening on HOST:PORT' on stdout once it listens.")
         {
-            listen, tls, cert, key, users, auth, chunking, profile, replyDelay, store, maxMessageSize, maxConnections, maxRecipients,
+            listen, tls, cert, key, users, requireAuth, auth, chunking, profile, replyDelay, store, maxMessageSize, maxConnections, maxRecipients,
             commandTimeout, handshakeTimeout, stats,
         };
         faults.AddTo(command);
@@ -107,6 +111,7 @@ internal static class SinkVerb
                 parsed.GetValue(cert),
                 parsed.GetValue(key),
                 parsed.GetValue(users) ?? [],
+                parsed.GetValue(requireAuth),
                 parsed.GetResult(auth) is null ? null : parsed.GetValue(auth),
                 parsed.GetValue(chunking),
                 parsed.GetValue(replyDelay),
@@ -218,11 +223,17 @@ internal static class SinkVerb
             throw new ArgumentException("--key needs --cert.");
         }
 
+        if (settings.RequireAuthentication && users.Count == 0)
+        {
+            throw new ArgumentException("--require-auth needs at least one --user.");
+        }
+
         return options with
         {
             Listen = settings.Listen,
             Extensions = extensions,
             Users = users,
+            RequireAuthentication = settings.RequireAuthentication,
             AuthMechanisms = mechanisms,
             Certificate = certificate,
             ReplyDelay = TimeSpan.FromMilliseconds(settings.ReplyDelayMilliseconds),
@@ -388,6 +399,7 @@ internal static class SinkVerb
         string? CertificatePath,
         string? KeyPath,
         string[] Users,
+        bool RequireAuthentication,
         SaslMechanismFlags? Mechanisms,
         string? Chunking,
         int ReplyDelayMilliseconds,
