@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,10 @@ internal sealed partial class SmtpSenderLogging(ILoggerFactory? loggerFactory = 
     /// <summary>The logger category of every sender's lines.</summary>
     public const string Category = "SmtpCodec.SmtpSender";
 
+    // Connection options given to several senders in code are one object: its transcript is wrapped once, or each
+    // line would be logged once per sender (the connection id still tells the sessions apart).
+    private static readonly ConditionalWeakTable<SmtpConnectionOptions, string> s_wrapped = new();
+
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(Category);
 
     public void PostConfigure(string? name, SmtpSenderOptions options)
@@ -26,7 +31,7 @@ internal sealed partial class SmtpSenderLogging(ILoggerFactory? loggerFactory = 
         SmtpConnectionOptions? connection = options.Connection;
 
         // The transcript costs a string per line: it is set only when Debug is on when the sender is created.
-        if (connection is not null && logger.IsEnabled(LogLevel.Debug))
+        if (connection is not null && logger.IsEnabled(LogLevel.Debug) && s_wrapped.TryAdd(connection, sender))
         {
             Action<SmtpTranscriptLine>? own = connection.Transcript;
             connection.Transcript = line =>

@@ -10,6 +10,8 @@ public sealed class TranscriptLoggingTests
 {
     private const string Category = "SmtpCodec.SmtpSender";
 
+    private static readonly string[] s_twoSenders = ["first", "second"];
+
     [Fact]
     public async Task DebugLinesCarryTheConnectionIdRedactTheSecretAndLeaveOutTheBody()
     {
@@ -78,6 +80,47 @@ public sealed class TranscriptLoggingTests
         await down.StartAsync();
         await down.StopAsync();
         Assert.Contains(transientLogs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("a connection could not be opened (Connect); the pool tries again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConnectionOptionsSharedByTwoSendersLogEachLineOnce()
+    {
+        await using SmtpSink sink = TestHost.StartSink();
+        var logs = new CapturingLoggerProvider();
+        var shared = new SmtpConnectionOptions
+        {
+            EhloName = "client.test",
+            TlsMode = SmtpTlsMode.StartTlsRequired,
+            Tls = new SmtpTlsOptions { PinnedCertificate = sink.Certificate },
+            Credentials = new SmtpCredentials(TestHost.User, TestHost.Password),
+        };
+        using IHost host = TestHost.Build([], (services, _) =>
+        {
+            foreach (string name in s_twoSenders)
+            {
+                services.AddSmtpSender(name, options =>
+                {
+                    options.Host = "127.0.0.1";
+                    options.Port = sink.EndPoint.Port;
+                    options.Connections = 1;
+                    options.Connection = shared;
+                });
+            }
+        }, logs);
+        await host.StartAsync();
+        foreach (string name in s_twoSenders)
+        {
+            SmtpSender sender = host.Services.GetRequiredKeyedService<SmtpSender>(name);
+            for (int i = 0; i < 2; i++)
+            {
+                Assert.True((await sender.SendAsync(TestHost.Envelope(), TestHost.Message(i))).Accepted);
+            }
+        }
+
+        await host.StopAsync();
+        var transcript = logs.Entries.Where(e => e.Category == Category && e.EventId.Id == 1).ToList();
+        Assert.Equal(4, transcript.Count(e => e.Message.EndsWith("C: .", StringComparison.Ordinal)));
+        Assert.Equal(2, transcript.Select(e => (long)e.Properties["ConnectionId"]!).Distinct().Count());
     }
 
     private static bool IsFirstEhlo(IGrouping<long, CapturingLoggerProvider.LogEntry> session, CapturingLoggerProvider.LogEntry entry) =>
