@@ -64,3 +64,16 @@ internal sealed record MicroReport(string Generated, string Command, string Mach
             .Where(p => p.StartsWith(parameter + "=", StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal);
 }
+
+/// <summary>Issue 15's speed goals of micro benchmarks: ours at least Goal times the anchor, at 0 B (the report's target rows and chart marks).</summary>
+internal static class MicroGoals
+{
+    public static readonly (string Benchmark, string Anchor, string Parameter, string What, double Goal)[] Goals =
+    [
+        ("CommandWritingBenchmarks", "StringBuilding", "", "writing MAIL FROM + RCPT TO with parameters", 2),
+        ("ReplyReadingBenchmarks", "MailKit", "Input=iCloud EHLO", "reading the iCloud EHLO reply", 10),
+        ("ReplyReadingBenchmarks", "MailKit", "Input=one line", "reading a one-line reply", 3),
+    ];
+
+    public static string AnchorName(string method) => method == "StringBuilding" ? "string building" : "MailKit";
+}

@@ -125,6 +125,12 @@ internal ref struct CommandLineBuilder
     /// </summary>
     public static SmtpCodecError CheckArgumentBytes(ReadOnlySpan<byte> encoded, bool allowNonAscii)
     {
+        // The usual argument is printable ASCII: one vectorized pass says so.
+        if (encoded.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0)
+        {
+            return SmtpCodecError.None;
+        }
+
         if (encoded.IndexOfAnyInRange((byte)0x00, (byte)0x1F) >= 0 || encoded.IndexOf((byte)0x7F) >= 0)
         {
             return SmtpCodecError.ArgumentHasControlCharacter;
@@ -147,6 +153,16 @@ internal ref struct CommandLineBuilder
             return;
         }
 
+        _length += written;
+        _lastArgument = argumentName;
+    }
+
+    /// <summary>The rest of the line's span, for an argument encoded in place and then taken with <see cref="Advance"/>.</summary>
+    public readonly Span<byte> Free => _buffer[_length..];
+
+    /// <summary>Takes <paramref name="written"/> bytes written into <see cref="Free"/> as the argument's.</summary>
+    public void Advance(int written, string argumentName)
+    {
         _length += written;
         _lastArgument = argumentName;
     }

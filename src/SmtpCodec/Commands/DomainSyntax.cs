@@ -6,7 +6,7 @@ namespace SmtpCodec.Commands;
 internal static class DomainSyntax
 {
     private const int MaxDomainLength = 255;
-    private const int MaxLabelLength = 63;
+    internal const int MaxLabelLength = 63;
 
     /// <summary>Domain = sub-domain *("." sub-domain); with <paramref name="allowUtf8"/>, non-ASCII bytes count as letters (U-labels, RFC 6531 section 3.3).</summary>
     public static bool IsDomain(ReadOnlySpan<byte> domain, bool allowUtf8)
@@ -17,15 +17,28 @@ internal static class DomainSyntax
             return false;
         }
 
-        foreach (Range range in domain.Split((byte)'.'))
+        if (domain.IndexOfAnyExcept(allowUtf8 ? SyntaxSets.DomainBytesUtf8 : SyntaxSets.DomainBytes) >= 0)
         {
-            if (!IsSubDomain(domain[range], allowUtf8))
+            return false;
+        }
+
+        // Only letters, digits, hyphens and dots are left: each label must be a sub-domain's length and shape.
+        while (true)
+        {
+            int dot = domain.IndexOf((byte)'.');
+            ReadOnlySpan<byte> label = dot < 0 ? domain : domain[..dot];
+            if (label.IsEmpty || label.Length > MaxLabelLength || label[0] == '-' || label[^1] == '-')
             {
                 return false;
             }
-        }
 
-        return true;
+            if (dot < 0)
+            {
+                return true;
+            }
+
+            domain = domain[(dot + 1)..];
+        }
     }
 
     /// <summary>address-literal = "[" ( IPv4-address-literal / IPv6-address-literal / General-address-literal ) "]".</summary>
@@ -192,15 +205,6 @@ internal static class DomainSyntax
             return false;
         }
 
-        foreach (byte b in label)
-        {
-            bool valid = char.IsAsciiLetterOrDigit((char)b) || b == '-' || (allowUtf8 && b >= 0x80);
-            if (!valid)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return label.IndexOfAnyExcept(allowUtf8 ? SyntaxSets.DomainBytesUtf8 : SyntaxSets.DomainBytes) < 0 && label.IndexOf((byte)'.') < 0;
     }
 }

@@ -26,55 +26,19 @@ public static partial class SmtpCommandWriter
     public static CommandWriteResult WriteMailFrom(IBufferWriter<byte> destination, ReadOnlySpan<char> reversePath, in MailFromParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        // One slot per MAIL row of the parameter table: every parameter at once fits.
-        Span<EsmtpParameter> used = stackalloc EsmtpParameter[EsmtpParameterNames.MailParameterCount];
-        int count = 0;
-        if (parameters.Size is not null)
-        {
-            used[count++] = EsmtpParameter.Size;
-        }
+        // The parameters on the line as a set in table order (ParameterLayout).
+        uint used = 0;
+        used |= parameters.Size is not null ? ParameterLayout.Bit(EsmtpParameter.Size) : 0;
+        used |= parameters.Body != BodyType.None ? ParameterLayout.Bit(EsmtpParameter.Body) : 0;
+        used |= parameters.SmtpUtf8 ? ParameterLayout.Bit(EsmtpParameter.SmtpUtf8) : 0;
+        used |= parameters.Return != DsnReturn.None ? ParameterLayout.Bit(EsmtpParameter.Ret) : 0;
+        used |= !parameters.EnvelopeId.IsEmpty ? ParameterLayout.Bit(EsmtpParameter.EnvId) : 0;
+        used |= !parameters.Auth.IsEmpty ? ParameterLayout.Bit(EsmtpParameter.Auth) : 0;
+        used |= parameters.RequireTls ? ParameterLayout.Bit(EsmtpParameter.RequireTls) : 0;
+        used |= parameters.MtPriority is not null ? ParameterLayout.Bit(EsmtpParameter.MtPriority) : 0;
+        used |= parameters.DeliverBy is not null ? ParameterLayout.Bit(EsmtpParameter.By) : 0;
 
-        if (parameters.Body != BodyType.None)
-        {
-            used[count++] = EsmtpParameter.Body;
-        }
-
-        if (parameters.SmtpUtf8)
-        {
-            used[count++] = EsmtpParameter.SmtpUtf8;
-        }
-
-        if (parameters.Return != DsnReturn.None)
-        {
-            used[count++] = EsmtpParameter.Ret;
-        }
-
-        if (!parameters.EnvelopeId.IsEmpty)
-        {
-            used[count++] = EsmtpParameter.EnvId;
-        }
-
-        if (!parameters.Auth.IsEmpty)
-        {
-            used[count++] = EsmtpParameter.Auth;
-        }
-
-        if (parameters.RequireTls)
-        {
-            used[count++] = EsmtpParameter.RequireTls;
-        }
-
-        if (parameters.MtPriority is not null)
-        {
-            used[count++] = EsmtpParameter.MtPriority;
-        }
-
-        if (parameters.DeliverBy is not null)
-        {
-            used[count++] = EsmtpParameter.By;
-        }
-
-        int limit = MaxCommandLineLength + GetLineAllowance(used[..count]);
+        int limit = MaxCommandLineLength + ParameterLayout.GetLineAllowance(used);
         var line = new CommandLineBuilder(destination.GetSpan(limit)[..limit]);
         line.Append(SmtpCommandVerbs.GetUtf8Name(SmtpCommand.Mail));
         line.Append(" FROM:<"u8);
@@ -84,15 +48,10 @@ public static partial class SmtpCommandWriter
         }
 
         line.Append((byte)'>');
-        foreach (EsmtpParameter parameter in used[..count])
+        while (used != 0)
         {
-            line.Append((byte)' ');
-            line.Append(EsmtpParameterNames.GetUtf8Name(parameter));
-            if (EsmtpParameterNames.GetValueSyntax(parameter) != EsmtpValueSyntax.None)
-            {
-                line.Append((byte)'=');
-            }
-
+            EsmtpParameter parameter = ParameterLayout.TakeFirst(ref used);
+            line.Append(ParameterLayout.Prefix(parameter));
             AppendMailParameterValue(ref line, parameter, parameters);
         }
 
@@ -114,24 +73,16 @@ public static partial class SmtpCommandWriter
     public static CommandWriteResult WriteRcptTo(IBufferWriter<byte> destination, ReadOnlySpan<char> forwardPath, in RcptToParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        Span<EsmtpParameter> used = stackalloc EsmtpParameter[EsmtpParameterNames.RcptParameterCount];
-        int count = 0;
-        if (parameters.Notify != DsnNotifyFlags.None)
-        {
-            used[count++] = EsmtpParameter.Notify;
-        }
-
-        if (!parameters.OriginalRecipient.IsEmpty)
-        {
-            used[count++] = EsmtpParameter.OrCpt;
-        }
-
-        int limit = MaxCommandLineLength + GetLineAllowance(used[..count]);
+        uint used = 0;
+        used |= parameters.Notify != DsnNotifyFlags.None ? ParameterLayout.Bit(EsmtpParameter.Notify) : 0;
+        used |= !parameters.OriginalRecipient.IsEmpty ? ParameterLayout.Bit(EsmtpParameter.OrCpt) : 0;
+        int limit = MaxCommandLineLength + ParameterLayout.GetLineAllowance(used);
         var line = new CommandLineBuilder(destination.GetSpan(limit)[..limit]);
         line.Append(SmtpCommandVerbs.GetUtf8Name(SmtpCommand.Rcpt));
         line.Append(" TO:<"u8);
         ReadOnlySpan<byte> path = line.AppendText(forwardPath, nameof(forwardPath), parameters.SmtpUtf8);
-        if (!line.Failed && !IsPostmaster(path) && !MailboxSyntax.IsMailbox(path, parameters.SmtpUtf8))
+        bool pathIsMailbox = !line.Failed && MailboxSyntax.IsMailbox(path, parameters.SmtpUtf8);
+        if (!line.Failed && !pathIsMailbox && !IsPostmaster(path))
         {
             line.Fail(SmtpCodecError.InvalidMailbox, nameof(forwardPath));
         }
@@ -146,7 +97,16 @@ public static partial class SmtpCommandWriter
         if (!parameters.OriginalRecipient.IsEmpty)
         {
             line.Append(" ORCPT=rfc822;"u8);
-            AppendXtextMailbox(ref line, parameters.OriginalRecipient, OriginalRecipientArgument);
+            if (pathIsMailbox && !parameters.SmtpUtf8 && parameters.OriginalRecipient.SequenceEqual(forwardPath))
+            {
+                // ORCPT is usually the forward path itself: without SMTPUTF8 its bytes on the line already passed the
+                // very checks ORCPT takes (ASCII, no controls, a mailbox), so they only need their xtext form.
+                line.AppendXtext(path, OriginalRecipientArgument);
+            }
+            else
+            {
+                AppendXtextMailbox(ref line, parameters.OriginalRecipient, OriginalRecipientArgument);
+            }
         }
 
         return Commit(destination, ref line);

@@ -10,6 +10,10 @@ public static partial class SmtpCommandWriter
     private const int MaxEnvelopeIdLength = 100;
     private const string EnvelopeIdArgument = nameof(MailFromParameters.EnvelopeId);
 
+    // Longer text cannot be a mailbox (at most 254 octets, RFC 5321 section 4.5.3.1.3), and up to this length
+    // the general path's 768-byte scratch never runs out, so both paths find the same error.
+    private const int MaxXtextMailboxChars = 254;
+
     private static void AppendMailbox(ref CommandLineBuilder line, ReadOnlySpan<char> mailbox, string argumentName, bool smtpUtf8)
     {
         ReadOnlySpan<byte> encoded = line.AppendText(mailbox, argumentName, smtpUtf8);
@@ -63,6 +67,41 @@ public static partial class SmtpCommandWriter
             return;
         }
 
+        Span<byte> free = line.Free;
+        if (mailbox.Length > MaxXtextMailboxChars || free.Length < 3 * mailbox.Length)
+        {
+            // Too long to be a mailbox, or the line is nearly full: the general path sorts out which error it is.
+            AppendXtextMailboxThroughScratch(ref line, mailbox, argumentName);
+            return;
+        }
+
+        // Encoded where it goes (it cannot run out of room), checked there, then turned into xtext in place.
+        if (System.Text.Unicode.Utf8.FromUtf16(mailbox, free, out _, out int written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            line.Fail(SmtpCodecError.ArgumentNotWellFormedUtf16, argumentName);
+            return;
+        }
+
+        ReadOnlySpan<byte> encoded = free[..written];
+        SmtpCodecError error = CommandLineBuilder.CheckArgumentBytes(encoded, allowNonAscii: false);
+        if (error != SmtpCodecError.None || !MailboxSyntax.IsMailbox(encoded, allowUtf8: false))
+        {
+            line.Fail(error != SmtpCodecError.None ? error : SmtpCodecError.InvalidMailbox, argumentName);
+            return;
+        }
+
+        int length = Xtext.EncodeInPlace(free, written);
+        if (length < 0)
+        {
+            line.Fail(SmtpCodecError.CommandLineTooLong, argumentName);
+            return;
+        }
+
+        line.Advance(length, argumentName);
+    }
+
+    private static void AppendXtextMailboxThroughScratch(ref CommandLineBuilder line, ReadOnlySpan<char> mailbox, string argumentName)
+    {
         Span<byte> scratch = stackalloc byte[3 * 256];
         SmtpCodecError error = EncodeAscii(mailbox, scratch, out int written);
         if (error != SmtpCodecError.None)

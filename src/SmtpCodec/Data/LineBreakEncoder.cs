@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace SmtpCodec.Data;
 
@@ -63,6 +64,9 @@ internal struct LineBreakEncoder
 
     /// <summary>The input bytes encoded per buffer request of <see cref="EncodeInPieces"/>.</summary>
     public const int PieceLength = 16 * 1024;
+
+    // Above this many flagged bytes in a 64-byte block, one pass over the block beats a run copy per flag.
+    private const int DenseFlags = 12;
 
     public void Reset()
     {
@@ -150,7 +154,9 @@ internal struct LineBreakEncoder
 
                     // With a block to spare on both sides, runs are copied as fixed 64-byte moves (see CopyRun).
                     bool overCopy = sourceLength - i >= 2 * CrLfBlockScanner.BlockSize && destinationLength - j >= 3 * CrLfBlockScanner.BlockSize;
-                    j = EncodeFlaggedBlock(ref Unsafe.Add(ref src, i), ref dst, j, flags, afterCarriageReturn, overCopy);
+                    j = BitOperations.PopCount(flags) > DenseFlags
+                        ? EncodeDenseBlock(ref Unsafe.Add(ref src, i), ref dst, j, flags, afterCarriageReturn)
+                        : EncodeFlaggedBlock(ref Unsafe.Add(ref src, i), ref dst, j, flags, afterCarriageReturn, overCopy);
                     byte last = Unsafe.Add(ref src, i + CrLfBlockScanner.BlockSize - 1);
 
                     // A CR ending the block is flagged and written as CRLF, so an LF starting the next is dropped.
@@ -304,6 +310,47 @@ internal struct LineBreakEncoder
     /// a dot that starts a line is doubled (RFC 5321 section 4.5.2). The destination has room for 128 bytes.
     /// </summary>
     /// <returns>The destination offset after the block.</returns>
+    /// <summary>
+    /// A block with many flagged bytes (dense line breaks, e.g. empty lines): a run copy per flag costs more than
+    /// going through the 64 bytes once, each written as itself or as its pair, without a branch per byte.
+    /// The destination has room for twice the block (the caller checked), so the second byte is always writable.
+    /// </summary>
+    private static int EncodeDenseBlock(ref byte block, ref byte dst, int j, ulong flags, bool afterCarriageReturn)
+    {
+        if (flags == ulong.MaxValue && !(afterCarriageReturn && block == LineFeed)
+            && !MemoryMarshal.CreateReadOnlySpan(ref block, CrLfBlockScanner.BlockSize).Contains(Dot))
+        {
+            // Every byte a lone CR or LF (a run of empty lines): 64 CRLFs, stored a vector at a time.
+            Vector128<byte> pairs = Vector128.Create(CarriageReturn, LineFeed, CarriageReturn, LineFeed, CarriageReturn, LineFeed, CarriageReturn, LineFeed,
+                CarriageReturn, LineFeed, CarriageReturn, LineFeed, CarriageReturn, LineFeed, CarriageReturn, LineFeed);
+            for (int at = 0; at < 2 * CrLfBlockScanner.BlockSize; at += Vector128<byte>.Count)
+            {
+                pairs.StoreUnsafe(ref Unsafe.Add(ref dst, j + at));
+            }
+
+            return j + (2 * CrLfBlockScanner.BlockSize);
+        }
+
+        int k = 0;
+        if ((flags & 1) != 0 && block == LineFeed && afterCarriageReturn)
+        {
+            // The LF of a CRLF whose CR, the previous block's last byte, was already written as CRLF.
+            k = 1;
+        }
+
+        for (; k < CrLfBlockScanner.BlockSize; k++)
+        {
+            byte b = Unsafe.Add(ref block, k);
+            int flagged = (int)(flags >> k) & 1;
+            bool dot = b == Dot;
+            Unsafe.Add(ref dst, j) = flagged == 0 ? b : dot ? Dot : CarriageReturn;
+            Unsafe.Add(ref dst, j + 1) = dot ? Dot : LineFeed;
+            j += 1 + flagged;
+        }
+
+        return j;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int EncodeFlaggedBlock(ref byte block, ref byte dst, int j, ulong flags, bool afterCarriageReturn, bool overCopy)
     {

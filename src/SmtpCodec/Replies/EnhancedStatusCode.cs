@@ -34,6 +34,14 @@ public readonly struct EnhancedStatusCode : IEquatable<EnhancedStatusCode>, ISpa
         _detail = (ushort)detail;
     }
 
+    // Parts known to be in range: no checks.
+    private EnhancedStatusCode(byte statusClass, ushort subject, ushort detail)
+    {
+        _class = statusClass;
+        _subject = subject;
+        _detail = detail;
+    }
+
     /// <summary>2, 4 or 5; 0 for a default value.</summary>
     public int Class => _class;
 
@@ -133,6 +141,14 @@ public readonly struct EnhancedStatusCode : IEquatable<EnhancedStatusCode>, ISpa
     /// </summary>
     internal static EnhancedStatusCode? FromReplyText(ReadOnlySpan<byte> text, int replyCode)
     {
+        // The usual form, one digit each for subject and detail ("2.1.0 Ok", "5.7.1 ..."), read without the general parser.
+        if (text.Length >= 5 && (text.Length == 5 || text[5] == (byte)' ') && text[1] == (byte)'.' && text[3] == (byte)'.'
+            && text[0] is (byte)'2' or (byte)'4' or (byte)'5' && text[0] - '0' == replyCode / 100
+            && (uint)(text[2] - '0') <= 9 && (uint)(text[4] - '0') <= 9)
+        {
+            return new EnhancedStatusCode((byte)(text[0] - '0'), (ushort)(text[2] - '0'), (ushort)(text[4] - '0'));
+        }
+
         if (TryParse(text, out EnhancedStatusCode code, out int used)
             && code.Class == replyCode / 100
             && (used == text.Length || text[used] == (byte)' '))

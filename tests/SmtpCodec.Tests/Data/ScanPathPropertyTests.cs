@@ -26,6 +26,15 @@ public sealed class ScanPathPropertyTests
         .Array[0, 14]
         .Select(parts => parts.SelectMany(part => part).ToArray());
 
+    /// <summary>Inputs dense in line breaks, as the dense-block and all-line-break paths take them: mostly LFs and CRs, some dots.</summary>
+    private static readonly Gen<byte[]> DenseLineBreaks =
+        Gen.Frequency(
+            (8, Gen.Const((byte)'\n')),
+            (3, Gen.Const((byte)'\r')),
+            (1, Gen.Const((byte)'.')),
+            (1, Gen.Const((byte)'a')))
+        .Array[0, 700];
+
     public static TheoryData<string> Paths()
     {
         var paths = new TheoryData<string> { nameof(CrLfBlockScanner.ScanPath.Scalar) };
@@ -51,6 +60,30 @@ public sealed class ScanPathPropertyTests
             Assert.Equal(expected, DataFixtures.StuffWhole(input));
             Assert.Equal(expected, DataFixtures.StuffInChunks(input, sizes));
         }, iter: 2000));
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void StuffingInputDenseInLineBreaksMatchesTheReferenceOnEveryPath(string path) => OnPath(path, () =>
+    {
+        Gen.Select(DenseLineBreaks, DataFixtures.Chunking).Sample((input, sizes) =>
+        {
+            byte[] expected = DataFixtures.ReferenceStuff(input);
+            Assert.Equal(expected, DataFixtures.StuffWhole(input));
+            Assert.Equal(expected, DataFixtures.StuffInChunks(input, sizes));
+        }, iter: 2000);
+
+        // Whole blocks of nothing but line breaks, with a CR LF across each block boundary and a dot in one block.
+        foreach (byte[] input in new[]
+        {
+            Enumerable.Repeat((byte)'\n', 1000).ToArray(),
+            Enumerable.Repeat((byte)'\r', 1000).ToArray(),
+            Enumerable.Range(0, 1000).Select(i => i % 64 == 63 ? (byte)'\r' : (byte)'\n').ToArray(),
+            Enumerable.Range(0, 1000).Select(i => i == 130 ? (byte)'.' : (byte)'\n').ToArray(),
+        })
+        {
+            Assert.Equal(DataFixtures.ReferenceStuff(input), DataFixtures.StuffWhole(input));
+        }
+    });
 
     [Theory]
     [MemberData(nameof(Paths))]

@@ -83,4 +83,33 @@ public sealed class EnhancedStatusCodeTests
         Assert.True(reply.IsPermanentNegative);
         Assert.Equal("550 5.1.1 no\n5.2.2 full", reply.ToString());
     }
+
+    [Fact]
+    public void TheOneDigitFastPathAgreesWithTheParserForEveryNearbyText()
+    {
+        // FromReplyText reads "c.s.d" at once; every text of that shape and its near misses must come out as the parser says.
+        string[] parts = ["0", "2", "3", "4", "5", "9", "x", "10", ""];
+        string[] tails = ["", " ", " Ok", "x", "0", "."];
+        foreach (string c in parts)
+        {
+            foreach (string subject in parts)
+            {
+                foreach (string detail in parts)
+                {
+                    foreach (string tail in tails)
+                    {
+                        byte[] text = System.Text.Encoding.ASCII.GetBytes($"{c}.{subject}.{detail}{tail}");
+                        foreach (int replyCode in new[] { 250, 354, 421, 550 })
+                        {
+                            EnhancedStatusCode? expected = EnhancedStatusCode.TryParse(text, out EnhancedStatusCode parsed, out int used)
+                                && parsed.Class == replyCode / 100 && (used == text.Length || text[used] == (byte)' ')
+                                    ? parsed
+                                    : null;
+                            Assert.Equal(expected, EnhancedStatusCode.FromReplyText(text, replyCode));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
