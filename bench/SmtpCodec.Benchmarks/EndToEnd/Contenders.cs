@@ -250,3 +250,82 @@ internal sealed class SmtpSourceContender(string smtpSource) : Contender
         }
     }
 }
+
+/// <summary>
+/// <c>smtpcodec blast --server</c> (tools/SmtpCodec.Cli, built in Release) as a process: its own timed window
+/// (from its JSON line: rate, allocated bytes and CPU time per message of its process) over the same count, size and
+/// connections; its warm-up is its own (<c>--warmup</c> messages and at least <c>--warmup-seconds</c>, default 1 s).
+/// </summary>
+internal sealed class BlastContender(string cli) : Contender
+{
+    public const string ContenderName = "smtpcodec blast";
+
+    public override string Name => ContenderName;
+
+    public override bool CanRunAgainst(BenchServer server) => !server.IsEmbeddedSink;
+
+    /// <summary>The CLI built in Release in this repository, found upwards from this program's folder; null when not built.</summary>
+    public static string? Find()
+    {
+        for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            string candidate = Path.Combine(folder.FullName, "tools", "SmtpCodec.Cli", "bin", "Release", "net10.0", "smtpcodec.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string argument in new[]
+        {
+            cli, "blast", "--server", $"{BenchServer.Host}:{server.Port}", "--json",
+            "--connections", connections.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--messages", messages.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--warmup", Math.Max(options.Warmup, connections).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--size", options.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {cli}.");
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds((options.RunSeconds * 2) + options.WarmupSeconds + 30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            return new RunResult(0, 0, 0, null, true, "smtpcodec blast did not finish in time and was stopped");
+        }
+
+        string json = (await output.ConfigureAwait(false)).Trim();
+        string stderr = (await errors.ConfigureAwait(false)).Trim();
+        if (process.ExitCode != 0 || json.Length == 0)
+        {
+            return new RunResult(0, 0, 0, null, false, $"smtpcodec blast exited with {process.ExitCode}: {stderr[Math.Max(0, stderr.Length - 300)..]}");
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        System.Text.Json.JsonElement root = document.RootElement;
+        int accepted = root.GetProperty("accepted").GetInt32();
+        double seconds = root.GetProperty("seconds").GetDouble();
+        double allocated = root.GetProperty("allocatedBytesPerMessage").GetDouble();
+
+        // Its own figures over its timed window (allocations and CPU time of its process, as this runner measures its own).
+        return new RunResult(messages, accepted, seconds, allocated, false, accepted == messages ? null : $"{messages - accepted} not accepted")
+        {
+            CpuMicrosecondsPerMessage = root.GetProperty("cpuMicrosecondsPerMessage").GetDouble(),
+        };
+    }
+}

@@ -53,6 +53,9 @@ internal sealed record EndToEndOptions
     /// <summary>Warm-up messages at <paramref name="size"/>.</summary>
     public int WarmupFor(int size) => size <= LargeSize ? Warmup : Math.Min(Warmup, MessagesFor(size) / 4);
 
+    /// <summary>At most this many messages per run against the private smtpd (it writes each message to its queue).</summary>
+    public int SmtpdMessages { get; init; } = 2000;
+
     /// <summary>Run against a private Postfix smtpd (CHUNKING, PIPELINING; every message discarded); opt-in (needs root).</summary>
     public bool Smtpd { get; init; }
 
@@ -80,7 +83,7 @@ internal sealed record EndToEndOptions
     public const string Usage = """
         e2e [--messages N] [--delayed-messages-per-connection N] [--warmup N] [--warmup-seconds S]
             [--run-seconds S] [--runs R] [--connections 1,8] [--reply-delays-ms 0,20] [--size BYTES]
-            [--sizes 2200,102400,1048576] [--large-megabytes-per-run MB]
+            [--sizes 2200,102400,1048576] [--large-megabytes-per-run MB] [--smtpd-messages N]
             [--targets embedded,smtp-sink,smtpd] [--smtp-sink PATH] [--smtp-source PATH] [--out FILE.json] [--dry]
             [--contenders "NAME;NAME"]   (names as printed, e.g. "MailKit SmtpClient;SmtpSender (MimeMessage)")
         """;
@@ -117,6 +120,7 @@ internal sealed record EndToEndOptions
                 "--reply-delays-ms" => options with { ReplyDelaysMs = List(0) },
                 "--size" => options with { Sizes = [Count(200)] },
                 "--sizes" => options with { Sizes = List(200) },
+                "--smtpd-messages" => options with { SmtpdMessages = Count(1) },
                 "--large-megabytes-per-run" => options with { LargeBytesPerRun = Count(1) * 1024L * 1024 },
                 "--targets" => Targets(options, Value()),
                 "--smtp-sink" => options with { SmtpSinkPath = Value() },

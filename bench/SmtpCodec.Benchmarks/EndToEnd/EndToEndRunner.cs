@@ -75,6 +75,11 @@ internal static class EndToEndRunner
             contenders.Add(new SmtpSourceContender(smtpSource));
         }
 
+        if ((options.Postfix || options.Smtpd) && BlastContender.Find() is { } cli)
+        {
+            contenders.Add(new BlastContender(cli));
+        }
+
         if (options.Contenders is { } chosen)
         {
             contenders.RemoveAll(c => !chosen.Contains(c.Name, StringComparer.OrdinalIgnoreCase));
@@ -139,6 +144,11 @@ internal static class EndToEndRunner
         foreach (int connections in options.Connections)
         {
             int messages = server.ReplyDelayMs == 0 ? options.MessagesFor(size) : options.DelayedMessagesPerConnection * connections;
+            if (server.Name == BenchServer.SmtpdName)
+            {
+                messages = Math.Min(messages, options.SmtpdMessages);
+            }
+
             Contender[] here = contenders.Where(c => c.CanRunAgainst(server)).ToArray();
             var runs = here.ToDictionary(c => c, _ => new List<RunResult>());
             Console.Error.WriteLine($"{server.Name}, reply delay {server.ReplyDelayMs} ms, {connections} connection(s), {messages} messages of {size:N0} bytes per run:");
