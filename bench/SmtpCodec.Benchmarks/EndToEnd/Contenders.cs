@@ -17,6 +17,9 @@ internal sealed record RunResult(int Messages, int Accepted, double Seconds, dou
     /// <summary>The client's CPU time over the window divided by the messages, in microseconds.</summary>
     public double? CpuMicrosecondsPerMessage { get; init; }
 
+    /// <summary>The user-mode part of <see cref="CpuMicrosecondsPerMessage"/> (the rest is the kernel's: sockets, and on loopback much of the peer's receiving).</summary>
+    public double? UserCpuMicrosecondsPerMessage { get; init; }
+
     /// <summary>The largest GC heap (<see cref="GC.GetTotalMemory(bool)"/>) sampled every few milliseconds over the window.</summary>
     public long? PeakHeapBytes { get; init; }
 

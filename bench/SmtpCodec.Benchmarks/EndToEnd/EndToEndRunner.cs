@@ -10,6 +10,9 @@ internal sealed record ContenderResult(string Name, double MedianMessagesPerSeco
     /// <summary>The median CPU time per message of the client process (this one, or the child for smtp-source).</summary>
     public double? MedianCpuMicrosecondsPerMessage { get; init; }
 
+    /// <summary>The median user-mode CPU time per message (this process only).</summary>
+    public double? MedianUserCpuMicrosecondsPerMessage { get; init; }
+
     /// <summary>The largest GC heap over the runs (sampled).</summary>
     public long? PeakHeapBytes { get; init; }
 
@@ -164,6 +167,7 @@ internal static class EndToEndRunner
                     runs[contender].Add(result);
                     string allocated = result.AllocatedBytesPerMessage is double bytes ? $", {bytes:N0} B/message" : "";
                     allocated += result.CpuMicrosecondsPerMessage is double cpu ? $", {cpu:N1} us CPU/message" : "";
+                    allocated += result.UserCpuMicrosecondsPerMessage is double user ? $" ({user:N1} user)" : "";
                     allocated += result.PeakHeapBytes is long heap ? $", heap peak {heap / 1048576.0:N1} MB" : "";
                     allocated += result.PeakWorkingSetBytes is long rss ? $", RSS peak {rss / 1048576.0:N0} MB" : "";
                     string note = result.Error is not null ? $"  FAILED: {result.Error}" : result.StoppedEarly ? "  (stopped at the time limit)" : "";
@@ -182,6 +186,7 @@ internal static class EndToEndRunner
                 runs[c])
             {
                 MedianCpuMicrosecondsPerMessage = runs[c].All(r => r.CpuMicrosecondsPerMessage is not null) ? Median(runs[c].Select(r => r.CpuMicrosecondsPerMessage!.Value)) : null,
+                MedianUserCpuMicrosecondsPerMessage = runs[c].All(r => r.UserCpuMicrosecondsPerMessage is not null) ? Median(runs[c].Select(r => r.UserCpuMicrosecondsPerMessage!.Value)) : null,
                 PeakHeapBytes = runs[c].Max(r => r.PeakHeapBytes),
                 PeakWorkingSetBytes = runs[c].Max(r => r.PeakWorkingSetBytes),
             }).ToArray()) { Size = size });
