@@ -257,7 +257,7 @@ internal sealed class SmtpSourceContender(string smtpSource) : Contender
 /// <summary>
 /// <c>smtpcodec blast --server</c> (tools/SmtpCodec.Cli, built in Release) as a process: its own timed window
 /// (from its JSON line: rate, allocated bytes and CPU time per message of its process) over the same count, size and
-/// connections; its warm-up is its own (<c>--warmup</c> messages and at least <c>--warmup-seconds</c>, default 1 s).
+/// connections; its warm-up is its own (<c>--warmup</c> messages and at least <c>--warmup-seconds</c>, default 5 s).
 /// </summary>
 internal sealed class BlastContender(string cli) : Contender
 {

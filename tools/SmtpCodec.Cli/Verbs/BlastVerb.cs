@@ -33,8 +33,8 @@ internal static class BlastVerb
         var warmup = new Option<int>("--warmup") { Description = "Messages sent first and not counted.", DefaultValueFactory = _ => 1000 };
         var warmupSeconds = new Option<double>("--warmup-seconds")
         {
-            Description = "With --warmup above 0: keep warming up until this long has passed (the JIT's tiering needs a second or so).",
-            DefaultValueFactory = _ => 1,
+            Description = "With --warmup above 0: keep warming up until this long has passed (a fresh process runs code the JIT has not fully optimized yet).",
+            DefaultValueFactory = _ => 5,
         };
         var chunking = new Option<string>("--chunking") { Description = "on | off: BDAT (windowed across messages) instead of DATA.", DefaultValueFactory = _ => "off" };
         chunking.AcceptOnlyFromAmong("on", "off");
