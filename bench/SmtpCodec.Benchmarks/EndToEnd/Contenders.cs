@@ -23,6 +23,9 @@ internal sealed record RunResult(int Messages, int Accepted, double Seconds, dou
     /// <summary>The largest GC heap (<see cref="GC.GetTotalMemory(bool)"/>) sampled every few milliseconds over the window.</summary>
     public long? PeakHeapBytes { get; init; }
 
+    /// <summary>The GC heap right after the collection that starts the window: what the process held before the run (pools of earlier contenders included).</summary>
+    public long? HeapAtStartBytes { get; init; }
+
     /// <summary>The peak resident set of the window (Linux: VmHWM after a reset at the start).</summary>
     public long? PeakWorkingSetBytes { get; init; }
 }

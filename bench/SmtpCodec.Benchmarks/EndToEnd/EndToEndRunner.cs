@@ -16,6 +16,9 @@ internal sealed record ContenderResult(string Name, double MedianMessagesPerSeco
     /// <summary>The largest GC heap over the runs (sampled).</summary>
     public long? PeakHeapBytes { get; init; }
 
+    /// <summary>The largest growth of the GC heap over its size at the window's start, over the runs (null in results written before it was measured).</summary>
+    public long? PeakHeapGrowthBytes { get; init; }
+
     /// <summary>The largest peak resident set over the runs.</summary>
     public long? PeakWorkingSetBytes { get; init; }
 }
@@ -188,6 +191,7 @@ internal static class EndToEndRunner
                 MedianCpuMicrosecondsPerMessage = runs[c].All(r => r.CpuMicrosecondsPerMessage is not null) ? Median(runs[c].Select(r => r.CpuMicrosecondsPerMessage!.Value)) : null,
                 MedianUserCpuMicrosecondsPerMessage = runs[c].All(r => r.UserCpuMicrosecondsPerMessage is not null) ? Median(runs[c].Select(r => r.UserCpuMicrosecondsPerMessage!.Value)) : null,
                 PeakHeapBytes = runs[c].Max(r => r.PeakHeapBytes),
+                PeakHeapGrowthBytes = runs[c].Max(r => r.PeakHeapBytes - r.HeapAtStartBytes),
                 PeakWorkingSetBytes = runs[c].Max(r => r.PeakWorkingSetBytes),
             }).ToArray()) { Size = size });
         }

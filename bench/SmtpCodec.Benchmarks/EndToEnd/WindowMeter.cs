@@ -19,6 +19,7 @@ internal sealed class WindowMeter : IDisposable
     private readonly Thread _sampler;
     private volatile bool _stop;
     private long _peakHeap;
+    private readonly long _heapAtStart;
 
     private WindowMeter()
     {
@@ -26,6 +27,7 @@ internal sealed class WindowMeter : IDisposable
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+        _heapAtStart = GC.GetTotalMemory(forceFullCollection: false);
         _sampler = new Thread(Sample) { IsBackground = true, Name = "e2e peak sampler" };
         _sampler.Start();
         ResetResidentPeak();
@@ -50,6 +52,7 @@ internal sealed class WindowMeter : IDisposable
             CpuMicrosecondsPerMessage = messages > 0 ? cpu.TotalMicroseconds / messages : null,
             UserCpuMicrosecondsPerMessage = messages > 0 ? user.TotalMicroseconds / messages : null,
             PeakHeapBytes = Interlocked.Read(ref _peakHeap),
+            HeapAtStartBytes = _heapAtStart,
             PeakWorkingSetBytes = resident,
         };
     }
