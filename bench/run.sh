@@ -14,7 +14,8 @@
 # Extra arguments after the mode go to the end-to-end runner (e.g. --messages 5000 --runs 5). For the micro
 # benchmarks, BENCH_JOB picks BenchmarkDotNet's job (default: its default job; e.g. BENCH_JOB=short) and
 # BENCH_FILTER the classes (default '*'; a partial run keeps the other classes' last results).
-# Every server the runner starts (the embedded sink's process, smtp-sink) is stopped by its process id.
+# Every server the runner starts (the embedded sink's process, smtp-sink, the private Postfix of --targets ...,smtpd)
+# is stopped by its process id.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,6 +64,8 @@ fi
 
 if [ "$mode" = all ] || [ "$mode" = e2e ]; then
   install_postfix
+  # The CLI, so that the runner can start `smtpcodec blast --server` as a contender against Postfix.
+  dotnet build tools/SmtpCodec.Cli -c Release -warnaserror -v quiet -nologo
   bench e2e --out bench/results/e2e.json "$@"
 fi
 

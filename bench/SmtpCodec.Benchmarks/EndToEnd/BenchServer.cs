@@ -7,12 +7,14 @@ using System.Reflection;
 namespace SmtpCodec.Benchmarks.EndToEnd;
 
 /// <summary>A server process on loopback that the runner started, and stops by its process id.</summary>
-internal sealed class BenchServer : IAsyncDisposable
+internal sealed partial class BenchServer : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly DirectoryInfo? _root;
 
-    private BenchServer(string name, int replyDelayMs, Process process, int port)
+    private BenchServer(string name, int replyDelayMs, Process process, int port, DirectoryInfo? root = null)
     {
+        _root = root;
         Name = name;
         ReplyDelayMs = replyDelayMs;
         _process = process;
@@ -28,6 +30,9 @@ internal sealed class BenchServer : IAsyncDisposable
     public int Port { get; }
 
     public bool IsEmbeddedSink => Name == EmbeddedSinkName;
+
+    /// <summary>Whether the server offers CHUNKING (BDAT): the embedded sink and Postfix's smtpd.</summary>
+    public bool OffersChunking => Name is EmbeddedSinkName or SmtpdName;
 
     public const string EmbeddedSinkName = "embedded sink";
 
@@ -72,19 +77,24 @@ internal sealed class BenchServer : IAsyncDisposable
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {smtpSink}.");
         _ = process.StandardError.ReadToEndAsync();
+        return await WhenListeningAsync(SmtpSinkName, process, port, smtpSink).ConfigureAwait(false);
+    }
+
+    private static async Task<BenchServer> WhenListeningAsync(string name, Process process, int port, string program, DirectoryInfo? root = null)
+    {
         var waited = Stopwatch.StartNew();
         while (true)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{smtpSink} exited with code {process.ExitCode} before it listened on port {port}.");
+                throw new InvalidOperationException($"{program} exited with code {process.ExitCode} before it listened on port {port}.");
             }
 
             try
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
-                return new BenchServer(SmtpSinkName, 0, process, port);
+                return new BenchServer(name, 0, process, port, root);
             }
             catch (SocketException) when (waited.Elapsed < TimeSpan.FromSeconds(10))
             {
@@ -93,7 +103,7 @@ internal sealed class BenchServer : IAsyncDisposable
             catch (SocketException)
             {
                 Stop(process);
-                throw new InvalidOperationException($"{smtpSink} did not listen on 127.0.0.1:{port} within 10 s.");
+                throw new InvalidOperationException($"{program} did not listen on 127.0.0.1:{port} within 10 s.");
             }
         }
     }
@@ -138,6 +148,11 @@ internal sealed class BenchServer : IAsyncDisposable
 
         Stop(_process);
         _process.Dispose();
+        if (_root is not null)
+        {
+            ReportQueue();
+            _root.Delete(recursive: true);
+        }
     }
 
     private static void Stop(Process process)

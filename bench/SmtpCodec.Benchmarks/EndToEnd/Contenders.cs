@@ -6,10 +6,28 @@ using SmtpCodec.Client;
 
 namespace SmtpCodec.Benchmarks.EndToEnd;
 
-/// <summary>One measured run: what completed, how long it took, what the process allocated meanwhile.</summary>
+/// <summary>
+/// One measured run: what completed, how long it took, what the client process allocated meanwhile, its CPU time per
+/// message (user + system, every thread), the peak of its GC heap and its peak resident set over the window.
+/// </summary>
 internal sealed record RunResult(int Messages, int Accepted, double Seconds, double? AllocatedBytesPerMessage, bool StoppedEarly, string? Error)
 {
     public double MessagesPerSecond => Seconds > 0 ? Accepted / Seconds : 0;
+
+    /// <summary>The client's CPU time over the window divided by the messages, in microseconds.</summary>
+    public double? CpuMicrosecondsPerMessage { get; init; }
+
+    /// <summary>The user-mode part of <see cref="CpuMicrosecondsPerMessage"/> (the rest is the kernel's: sockets, and on loopback much of the peer's receiving).</summary>
+    public double? UserCpuMicrosecondsPerMessage { get; init; }
+
+    /// <summary>The largest GC heap (<see cref="GC.GetTotalMemory(bool)"/>) sampled every few milliseconds over the window.</summary>
+    public long? PeakHeapBytes { get; init; }
+
+    /// <summary>The GC heap right after the collection that starts the window: what the process held before the run (pools of earlier contenders included).</summary>
+    public long? HeapAtStartBytes { get; init; }
+
+    /// <summary>The peak resident set of the window (Linux: VmHWM after a reset at the start).</summary>
+    public long? PeakWorkingSetBytes { get; init; }
 }
 
 /// <summary>A client under test. Each run opens its K connections and warms them up before the clock starts.</summary>
@@ -21,13 +39,9 @@ internal abstract class Contender
 
     public abstract Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options);
 
-    /// <summary>The window's figures from the process-wide allocation counter (precise: it includes every thread).</summary>
-    protected static RunResult Measured(int messages, int accepted, Stopwatch clock, long allocatedBefore, bool stoppedEarly, string? error)
-    {
-        double seconds = clock.Elapsed.TotalSeconds;
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        return new RunResult(messages, accepted, seconds, messages > 0 ? (double)allocated / messages : null, stoppedEarly, error);
-    }
+    /// <summary>The window's figures: see <see cref="WindowMeter"/>.</summary>
+    protected static RunResult Measured(int messages, int accepted, WindowMeter meter, bool stoppedEarly, string? error) =>
+        meter.Finish(messages, accepted, stoppedEarly, error);
 }
 
 /// <summary>SmtpCodec's <see cref="SmtpSender"/> pool, fed through a window of pending sends.</summary>
@@ -37,7 +51,7 @@ internal sealed class SmtpSenderContender(bool chunking) : Contender
 
     public override string Name => chunking ? "SmtpSender (BDAT)" : "SmtpSender (DATA)";
 
-    public override bool CanRunAgainst(BenchServer server) => !chunking || server.IsEmbeddedSink;
+    public override bool CanRunAgainst(BenchServer server) => !chunking || server.OffersChunking;
 
     public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
     {
@@ -59,11 +73,9 @@ internal sealed class SmtpSenderContender(bool chunking) : Contender
             return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError}");
         }
 
-        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var clock = Stopwatch.StartNew();
+        using var meter = WindowMeter.Start();
         (int sent, int accepted, string? error) = await SendAsync(sender, envelope, message, pending, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
-        clock.Stop();
-        RunResult result = Measured(sent, accepted, clock, allocatedBefore, sent < messages, error);
+        RunResult result = Measured(sent, accepted, meter, sent < messages, error);
         return warmed > 0 ? result : result with { Error = "no warm-up message was sent" };
     }
 
@@ -133,11 +145,9 @@ internal sealed class MailKitContender : Contender
                 return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError ?? "nothing sent"}");
             }
 
-            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var clock = Stopwatch.StartNew();
+            using var meter = WindowMeter.Start();
             (int sent, int accepted, string? error) = await SendAllAsync(clients, copies, sender, recipients, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
-            clock.Stop();
-            return Measured(sent, accepted, clock, allocatedBefore, sent < messages, error);
+            return Measured(sent, accepted, meter, sent < messages, error);
         }
         finally
         {
@@ -190,7 +200,7 @@ internal sealed class MailKitContender : Contender
     }
 }
 
-/// <summary>Postfix's smtp-source -d as a process: its wall time for the same count, size and connections.</summary>
+/// <summary>Postfix's smtp-source -d as a process: its wall time and CPU time for the same count, size and connections.</summary>
 internal sealed class SmtpSourceContender(string smtpSource) : Contender
 {
     public override string Name => "Postfix smtp-source";
@@ -215,6 +225,7 @@ internal sealed class SmtpSourceContender(string smtpSource) : Contender
                 start.ArgumentList.Add(argument);
             }
 
+            TimeSpan? cpuBefore = ChildCpu.Total();
             var clock = Stopwatch.StartNew();
             using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {smtpSource}.");
             Task<string> errors = process.StandardError.ReadToEndAsync();
@@ -234,13 +245,93 @@ internal sealed class SmtpSourceContender(string smtpSource) : Contender
             clock.Stop();
             await output.ConfigureAwait(false);
             string stderr = (await errors.ConfigureAwait(false)).Trim();
+            TimeSpan? cpu = ChildCpu.Total() - cpuBefore;
             return process.ExitCode == 0
-                ? new RunResult(messages, messages, clock.Elapsed.TotalSeconds, null, false, null)
+                ? new RunResult(messages, messages, clock.Elapsed.TotalSeconds, null, false, null) { CpuMicrosecondsPerMessage = cpu?.TotalMicroseconds / messages }
                 : new RunResult(0, 0, clock.Elapsed.TotalSeconds, null, false, $"smtp-source exited with {process.ExitCode}: {stderr}");
         }
         finally
         {
             File.Delete(file);
         }
+    }
+}
+
+/// <summary>
+/// <c>smtpcodec blast --server</c> (tools/SmtpCodec.Cli, built in Release) as a process: its own timed window
+/// (from its JSON line: rate, allocated bytes and CPU time per message of its process) over the same count, size and
+/// connections; its warm-up is its own (<c>--warmup</c> messages and at least <c>--warmup-seconds</c>, default 5 s).
+/// </summary>
+internal sealed class BlastContender(string cli) : Contender
+{
+    public const string ContenderName = "smtpcodec blast";
+
+    public override string Name => ContenderName;
+
+    public override bool CanRunAgainst(BenchServer server) => !server.IsEmbeddedSink;
+
+    /// <summary>The CLI built in Release in this repository, found upwards from this program's folder; null when not built.</summary>
+    public static string? Find()
+    {
+        for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            string candidate = Path.Combine(folder.FullName, "tools", "SmtpCodec.Cli", "bin", "Release", "net10.0", "smtpcodec.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string argument in new[]
+        {
+            cli, "blast", "--server", $"{BenchServer.Host}:{server.Port}", "--json",
+            "--connections", connections.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--messages", messages.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--warmup", Math.Max(options.Warmup, connections).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--size", options.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {cli}.");
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds((options.RunSeconds * 2) + options.WarmupSeconds + 30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            return new RunResult(0, 0, 0, null, true, "smtpcodec blast did not finish in time and was stopped");
+        }
+
+        string json = (await output.ConfigureAwait(false)).Trim();
+        string stderr = (await errors.ConfigureAwait(false)).Trim();
+        if (process.ExitCode != 0 || json.Length == 0)
+        {
+            return new RunResult(0, 0, 0, null, false, $"smtpcodec blast exited with {process.ExitCode}: {stderr[Math.Max(0, stderr.Length - 300)..]}");
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        System.Text.Json.JsonElement root = document.RootElement;
+        int accepted = root.GetProperty("accepted").GetInt32();
+        double seconds = root.GetProperty("seconds").GetDouble();
+        double allocated = root.GetProperty("allocatedBytesPerMessage").GetDouble();
+
+        // Its own figures over its timed window (allocations and CPU time of its process, as this runner measures its own).
+        return new RunResult(messages, accepted, seconds, allocated, false, accepted == messages ? null : $"{messages - accepted} not accepted")
+        {
+            CpuMicrosecondsPerMessage = root.GetProperty("cpuMicrosecondsPerMessage").GetDouble(),
+        };
     }
 }

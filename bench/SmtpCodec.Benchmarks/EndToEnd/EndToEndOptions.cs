@@ -32,8 +32,32 @@ internal sealed record EndToEndOptions
     /// <summary>Reply delays of the embedded sink, in milliseconds.</summary>
     public int[] ReplyDelaysMs { get; init; } = [0, 20];
 
-    /// <summary>The whole message's size in bytes, headers included.</summary>
+    /// <summary>The whole message's size in bytes, headers included (the size of the run at hand; see <see cref="Sizes"/>).</summary>
     public int Size { get; init; } = 2200;
+
+    /// <summary>
+    /// Message sizes, each a set of scenarios. Sizes above <see cref="LargeSize"/> run without reply delay only, with
+    /// <see cref="LargeBytesPerRun"/> bytes of messages per run (bounded count) and a warm-up of a quarter of that.
+    /// </summary>
+    public int[] Sizes { get; init; } = [2200, 100 * 1024, 1024 * 1024];
+
+    /// <summary>Sizes up to this are "small": the message counts of <see cref="Messages"/>.</summary>
+    public const int LargeSize = 16 * 1024;
+
+    /// <summary>Bytes of messages per measured run for a large size (at least 10 messages, at most <see cref="Messages"/>).</summary>
+    public long LargeBytesPerRun { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Messages per run at <paramref name="size"/> without delay.</summary>
+    public int MessagesFor(int size) => size <= LargeSize ? Messages : (int)Math.Clamp(LargeBytesPerRun / size, 10, Messages);
+
+    /// <summary>Warm-up messages at <paramref name="size"/>.</summary>
+    public int WarmupFor(int size) => size <= LargeSize ? Warmup : Math.Min(Warmup, MessagesFor(size) / 4);
+
+    /// <summary>At most this many messages per run against the private smtpd (it writes each message to its queue).</summary>
+    public int SmtpdMessages { get; init; } = 2000;
+
+    /// <summary>Run against a private Postfix smtpd (CHUNKING, PIPELINING; every message discarded); opt-in (needs root).</summary>
+    public bool Smtpd { get; init; }
 
     /// <summary>Run against the embedded sink (in a process of its own), at each of <see cref="ReplyDelaysMs"/>.</summary>
     public bool Embedded { get; init; } = true;
@@ -59,7 +83,8 @@ internal sealed record EndToEndOptions
     public const string Usage = """
         e2e [--messages N] [--delayed-messages-per-connection N] [--warmup N] [--warmup-seconds S]
             [--run-seconds S] [--runs R] [--connections 1,8] [--reply-delays-ms 0,20] [--size BYTES]
-            [--targets embedded,smtp-sink] [--smtp-sink PATH] [--smtp-source PATH] [--out FILE.json] [--dry]
+            [--sizes 2200,102400,1048576] [--large-megabytes-per-run MB] [--smtpd-messages N]
+            [--targets embedded,smtp-sink,smtpd] [--smtp-sink PATH] [--smtp-source PATH] [--out FILE.json] [--dry]
             [--contenders "NAME;NAME"]   (names as printed, e.g. "MailKit SmtpClient;SmtpSender (MimeMessage)")
         """;
 
@@ -93,7 +118,10 @@ internal sealed record EndToEndOptions
                 "--runs" => options with { Runs = Count(1) },
                 "--connections" => options with { Connections = List(1) },
                 "--reply-delays-ms" => options with { ReplyDelaysMs = List(0) },
-                "--size" => options with { Size = Count(200) },
+                "--size" => options with { Sizes = [Count(200)] },
+                "--sizes" => options with { Sizes = List(200) },
+                "--smtpd-messages" => options with { SmtpdMessages = Count(1) },
+                "--large-megabytes-per-run" => options with { LargeBytesPerRun = Count(1) * 1024L * 1024 },
                 "--targets" => Targets(options, Value()),
                 "--smtp-sink" => options with { SmtpSinkPath = Value() },
                 "--smtp-source" => options with { SmtpSourcePath = Value() },
@@ -102,7 +130,8 @@ internal sealed record EndToEndOptions
                 "--dry" => options with
                 {
                     Dry = true, Messages = 200, DelayedMessagesPerConnection = 5, Warmup = 20, WarmupSeconds = 2,
-                    RunSeconds = 10, Runs = 1, Connections = [1, 2], Postfix = false,
+                    RunSeconds = 10, Runs = 1, Connections = [1, 2], Postfix = false, Smtpd = false,
+                    Sizes = [2200, 100 * 1024], LargeBytesPerRun = 2 * 1024 * 1024,
                 },
                 _ => throw new ArgumentException($"Unknown option '{name}'.\n{Usage}"),
             };
@@ -114,9 +143,9 @@ internal sealed record EndToEndOptions
     private static EndToEndOptions Targets(EndToEndOptions options, string list)
     {
         string[] targets = list.Split(',');
-        string? unknown = targets.FirstOrDefault(t => t is not ("embedded" or "smtp-sink"));
+        string? unknown = targets.FirstOrDefault(t => t is not ("embedded" or "smtp-sink" or "smtpd"));
         return unknown is null
-            ? options with { Embedded = targets.Contains("embedded"), Postfix = targets.Contains("smtp-sink") }
-            : throw new ArgumentException($"--targets takes embedded and/or smtp-sink, not '{unknown}'.");
+            ? options with { Embedded = targets.Contains("embedded"), Postfix = targets.Contains("smtp-sink"), Smtpd = targets.Contains("smtpd") }
+            : throw new ArgumentException($"--targets takes embedded, smtp-sink and/or smtpd, not '{unknown}'.");
     }
 }

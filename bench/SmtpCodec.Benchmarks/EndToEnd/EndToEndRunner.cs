@@ -5,10 +5,30 @@ using System.Text.Json;
 namespace SmtpCodec.Benchmarks.EndToEnd;
 
 /// <summary>The medians of one contender's runs in one scenario.</summary>
-internal sealed record ContenderResult(string Name, double MedianMessagesPerSecond, double? MedianAllocatedBytesPerMessage, IReadOnlyList<RunResult> Runs);
+internal sealed record ContenderResult(string Name, double MedianMessagesPerSecond, double? MedianAllocatedBytesPerMessage, IReadOnlyList<RunResult> Runs)
+{
+    /// <summary>The median CPU time per message of the client process (this one, or the child for smtp-source).</summary>
+    public double? MedianCpuMicrosecondsPerMessage { get; init; }
+
+    /// <summary>The median user-mode CPU time per message (this process only).</summary>
+    public double? MedianUserCpuMicrosecondsPerMessage { get; init; }
+
+    /// <summary>The largest GC heap over the runs (sampled).</summary>
+    public long? PeakHeapBytes { get; init; }
+
+    /// <summary>The largest growth of the GC heap over its size at the window's start, over the runs (null in results written before it was measured).</summary>
+    public long? PeakHeapGrowthBytes { get; init; }
+
+    /// <summary>The largest peak resident set over the runs.</summary>
+    public long? PeakWorkingSetBytes { get; init; }
+}
 
 /// <summary>One server, reply delay and connection count, with every contender's result.</summary>
-internal sealed record ScenarioResult(string Target, int ReplyDelayMs, int Connections, int Messages, IReadOnlyList<ContenderResult> Contenders);
+internal sealed record ScenarioResult(string Target, int ReplyDelayMs, int Connections, int Messages, IReadOnlyList<ContenderResult> Contenders)
+{
+    /// <summary>The message size of the scenario (0 in results written before sizes were a dimension: the report's size then).</summary>
+    public int Size { get; init; }
+}
 
 /// <summary>What <c>e2e</c> writes with <c>--out</c>, and what <c>report</c> reads.</summary>
 internal sealed record EndToEndReport(string Generated, string Command, string Machine, int Size, int Warmup, int Runs, IReadOnlyList<ScenarioResult> Scenarios);
@@ -38,6 +58,10 @@ internal static class EndToEndRunner
             if (options.Postfix)
             {
                 smtpSink = FindProgram(options.SmtpSinkPath, "smtp-sink");
+            }
+
+            if (options.Postfix || options.Smtpd)
+            {
                 smtpSource = FindProgram(options.SmtpSourcePath, "smtp-source");
             }
         }
@@ -49,12 +73,17 @@ internal static class EndToEndRunner
 
         List<Contender> contenders =
         [
-            new SmtpSenderContender(chunking: false), new SmtpSenderContender(chunking: true), new MailKitContender(),
+            new RawCeilingContender(), new SmtpSenderContender(chunking: false), new SmtpSenderContender(chunking: true), new MailKitContender(),
             new MimeMessageContender(pool: true), new MimeMessageContender(pool: false),
         ];
         if (smtpSource is not null)
         {
             contenders.Add(new SmtpSourceContender(smtpSource));
+        }
+
+        if ((options.Postfix || options.Smtpd) && BlastContender.Find() is { } cli)
+        {
+            contenders.Add(new BlastContender(cli));
         }
 
         if (options.Contenders is { } chosen)
@@ -76,6 +105,12 @@ internal static class EndToEndRunner
             failures += await RunScenariosAsync(server, contenders, options, scenarios).ConfigureAwait(false);
         }
 
+        if (options.Smtpd)
+        {
+            await using BenchServer server = await BenchServer.StartPostfixSmtpdAsync().ConfigureAwait(false);
+            failures += await RunScenariosAsync(server, contenders, options, scenarios).ConfigureAwait(false);
+        }
+
         PrintSummary(scenarios);
         if (options.Output is not null)
         {
@@ -83,7 +118,7 @@ internal static class EndToEndRunner
                 DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
                 "dotnet run -c Release --project bench/SmtpCodec.Benchmarks -- e2e " + string.Join(' ', args),
                 $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
-                options.Size, options.Warmup, options.Runs, scenarios);
+                options.Sizes[0], options.Warmup, options.Runs, scenarios);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
             await File.WriteAllTextAsync(options.Output, JsonSerializer.Serialize(report, Json) + "\n").ConfigureAwait(false);
             Console.Error.WriteLine($"wrote {options.Output}");
@@ -101,12 +136,28 @@ internal static class EndToEndRunner
     private static async Task<int> RunScenariosAsync(BenchServer server, List<Contender> contenders, EndToEndOptions options, List<ScenarioResult> scenarios)
     {
         int failures = 0;
+        foreach (int size in options.Sizes.Where(s => server.ReplyDelayMs == 0 || s <= EndToEndOptions.LargeSize))
+        {
+            failures += await RunScenariosAsync(server, contenders, options with { Size = size, Warmup = options.WarmupFor(size) }, size, scenarios).ConfigureAwait(false);
+        }
+
+        return failures;
+    }
+
+    private static async Task<int> RunScenariosAsync(BenchServer server, List<Contender> contenders, EndToEndOptions options, int size, List<ScenarioResult> scenarios)
+    {
+        int failures = 0;
         foreach (int connections in options.Connections)
         {
-            int messages = server.ReplyDelayMs == 0 ? options.Messages : options.DelayedMessagesPerConnection * connections;
+            int messages = server.ReplyDelayMs == 0 ? options.MessagesFor(size) : options.DelayedMessagesPerConnection * connections;
+            if (server.Name == BenchServer.SmtpdName)
+            {
+                messages = Math.Min(messages, options.SmtpdMessages);
+            }
+
             Contender[] here = contenders.Where(c => c.CanRunAgainst(server)).ToArray();
             var runs = here.ToDictionary(c => c, _ => new List<RunResult>());
-            Console.Error.WriteLine($"{server.Name}, reply delay {server.ReplyDelayMs} ms, {connections} connection(s), {messages} messages per run:");
+            Console.Error.WriteLine($"{server.Name}, reply delay {server.ReplyDelayMs} ms, {connections} connection(s), {messages} messages of {size:N0} bytes per run:");
 
             // Alternating: every contender's first run, then every contender's second run, and so on.
             for (int run = 1; run <= options.Runs; run++)
@@ -118,6 +169,10 @@ internal static class EndToEndRunner
                     RunResult result = await contender.RunAsync(server, connections, messages, options).ConfigureAwait(false);
                     runs[contender].Add(result);
                     string allocated = result.AllocatedBytesPerMessage is double bytes ? $", {bytes:N0} B/message" : "";
+                    allocated += result.CpuMicrosecondsPerMessage is double cpu ? $", {cpu:N1} us CPU/message" : "";
+                    allocated += result.UserCpuMicrosecondsPerMessage is double user ? $" ({user:N1} user)" : "";
+                    allocated += result.PeakHeapBytes is long heap ? $", heap peak {heap / 1048576.0:N1} MB" : "";
+                    allocated += result.PeakWorkingSetBytes is long rss ? $", RSS peak {rss / 1048576.0:N0} MB" : "";
                     string note = result.Error is not null ? $"  FAILED: {result.Error}" : result.StoppedEarly ? "  (stopped at the time limit)" : "";
                     Console.Error.WriteLine($"  run {run} {contender.Name,-20} {result.Accepted,7} in {result.Seconds,7:F2} s = {result.MessagesPerSecond,9:N0} msg/s{allocated}{note}");
                     if (result.Error is not null || result.Accepted == 0)
@@ -131,7 +186,14 @@ internal static class EndToEndRunner
                 c.Name,
                 Median(runs[c].Select(r => r.MessagesPerSecond)),
                 runs[c].All(r => r.AllocatedBytesPerMessage is not null) ? Median(runs[c].Select(r => r.AllocatedBytesPerMessage!.Value)) : null,
-                runs[c])).ToArray()));
+                runs[c])
+            {
+                MedianCpuMicrosecondsPerMessage = runs[c].All(r => r.CpuMicrosecondsPerMessage is not null) ? Median(runs[c].Select(r => r.CpuMicrosecondsPerMessage!.Value)) : null,
+                MedianUserCpuMicrosecondsPerMessage = runs[c].All(r => r.UserCpuMicrosecondsPerMessage is not null) ? Median(runs[c].Select(r => r.UserCpuMicrosecondsPerMessage!.Value)) : null,
+                PeakHeapBytes = runs[c].Max(r => r.PeakHeapBytes),
+                PeakHeapGrowthBytes = runs[c].Max(r => r.PeakHeapBytes - r.HeapAtStartBytes),
+                PeakWorkingSetBytes = runs[c].Max(r => r.PeakWorkingSetBytes),
+            }).ToArray()) { Size = size });
         }
 
         return failures;
@@ -139,14 +201,18 @@ internal static class EndToEndRunner
 
     private static void PrintSummary(List<ScenarioResult> scenarios)
     {
-        Console.WriteLine("| server | reply delay | K | contender | messages/s (median) | allocated per message |");
-        Console.WriteLine("| --- | ---: | ---: | --- | ---: | ---: |");
+        Console.WriteLine("| server | reply delay | size | K | contender | messages/s (median) | MB/s | share of the ceiling | CPU per message | allocated per message | peak heap |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (ScenarioResult scenario in scenarios)
         {
+            ContenderResult? ceiling = scenario.Contenders.FirstOrDefault(c => c.Name == RawCeilingContender.ContenderName);
             foreach (ContenderResult contender in scenario.Contenders)
             {
                 string allocated = contender.MedianAllocatedBytesPerMessage is double bytes ? $"{bytes:N0} B" : "n/a";
-                Console.WriteLine($"| {scenario.Target} | {scenario.ReplyDelayMs} ms | {scenario.Connections} | {contender.Name} | {contender.MedianMessagesPerSecond:N0} | {allocated} |");
+                string cpu = contender.MedianCpuMicrosecondsPerMessage is double us ? $"{us:N1} us" : "n/a";
+                string share = ceiling is { MedianMessagesPerSecond: > 0 } ? $"{contender.MedianMessagesPerSecond / ceiling.MedianMessagesPerSecond:P0}" : "-";
+                string heap = contender.PeakHeapBytes is long h ? $"{h / 1048576.0:N1} MB" : "n/a";
+                Console.WriteLine($"| {scenario.Target} | {scenario.ReplyDelayMs} ms | {scenario.Size:N0} | {scenario.Connections} | {contender.Name} | {contender.MedianMessagesPerSecond:N0} | {contender.MedianMessagesPerSecond * scenario.Size / 1e6:N1} | {share} | {cpu} | {allocated} | {heap} |");
             }
         }
     }

@@ -64,11 +64,9 @@ internal sealed class MimeMessageContender(bool pool) : Contender
             return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError ?? "nothing sent"}");
         }
 
-        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var clock = Stopwatch.StartNew();
+        using var meter = WindowMeter.Start();
         (int sent, int accepted, string? error) = await send(messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
-        clock.Stop();
-        return Measured(sent, accepted, clock, allocatedBefore, sent < messages, error);
+        return Measured(sent, accepted, meter, sent < messages, error);
     }
 
     /// <summary>Up to <see cref="Window"/> pending sends; each is prepared and rendered before the next is submitted.</summary>

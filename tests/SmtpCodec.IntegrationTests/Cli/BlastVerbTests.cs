@@ -15,7 +15,7 @@ public sealed class BlastVerbTests
     public async Task JsonReportsEveryMessageAndTheSinkCountsTheSame(string chunking, string tls)
     {
         CliResult result = await CliProcess.RunAsync(null, "blast", "--messages", "400", "--connections", "3", "--size", "1500",
-            "--warmup", "50", "--chunking", chunking, "--tls", tls, "--json");
+            "--warmup", "50", "--warmup-seconds", "0", "--chunking", chunking, "--tls", tls, "--json");
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         string[] lines = result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -28,9 +28,27 @@ public sealed class BlastVerbTests
         Assert.True(seconds > 0);
         Assert.Equal(400 / seconds, json.GetProperty("messagesPerSecond").GetDouble(), 400 / seconds * 0.01);
         Assert.True(json.GetProperty("allocatedBytesPerMessage").GetDouble() > 0);
+        Assert.True(json.GetProperty("cpuMicrosecondsPerMessage").GetDouble() > 0);
         Assert.True(json.GetProperty("latencyMs").GetProperty("p99").GetDouble() >= json.GetProperty("latencyMs").GetProperty("p50").GetDouble());
         Assert.Contains("messages/s", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("/400", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheWarmUpGoesOnPastItsCountUntilItsTimeIsUp()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        CliResult result = await CliProcess.RunAsync(null, "blast", "--messages", "50", "--connections", "2", "--size", "1000",
+            "--warmup", "10", "--warmup-seconds", "2", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), $"the process ended after {clock.Elapsed}");
+        JsonElement json = JsonDocument.Parse(Assert.Single(result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        Assert.Equal(50, json.GetProperty("accepted").GetInt32());
+
+        // 10 warm-up messages, then rounds of 100 until 2 s have passed: at least one round.
+        long warmedUp = json.GetProperty("sinkMessages").GetInt64() - 50;
+        Assert.True(warmedUp >= 110 && (warmedUp - 10) % 100 == 0, $"{warmedUp} warm-up messages");
     }
 
     [Theory]

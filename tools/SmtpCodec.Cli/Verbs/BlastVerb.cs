@@ -31,6 +31,11 @@ internal static class BlastVerb
         var connections = new Option<int>("--connections") { Description = "Connections sending in parallel.", DefaultValueFactory = _ => 4 };
         var size = new Option<int>("--size") { Description = "Bytes of each whole message before stuffing (headers included).", DefaultValueFactory = _ => 2200 };
         var warmup = new Option<int>("--warmup") { Description = "Messages sent first and not counted.", DefaultValueFactory = _ => 1000 };
+        var warmupSeconds = new Option<double>("--warmup-seconds")
+        {
+            Description = "With --warmup above 0: keep warming up until this long has passed (a fresh process runs code the JIT has not fully optimized yet).",
+            DefaultValueFactory = _ => 5,
+        };
         var chunking = new Option<string>("--chunking") { Description = "on | off: BDAT (windowed across messages) instead of DATA.", DefaultValueFactory = _ => "off" };
         chunking.AcceptOnlyFromAmong("on", "off");
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON line with the results on stdout." };
@@ -44,7 +49,7 @@ internal static class BlastVerb
         faults.Faults.Description = "Embedded sink only: " + faults.Faults.Description;
         var command = new Command("blast", "Send N messages over K connections through SmtpSender and report throughput, latency and allocations.")
         {
-            server, tls, messages, connections, size, warmup, chunking, json, trustCert, insecure, replyDelay, store,
+            server, tls, messages, connections, size, warmup, warmupSeconds, chunking, json, trustCert, insecure, replyDelay, store,
         };
         faults.AddTo(command);
         login.AddTo(command);
@@ -52,7 +57,7 @@ internal static class BlastVerb
             parse.GetValue(server), parse.GetValue(tls)!, parse.GetValue(messages), parse.GetValue(connections), parse.GetValue(size),
             parse.GetValue(warmup), parse.GetValue(chunking) == "on", parse.GetValue(json), parse.GetValue(trustCert), parse.GetValue(insecure),
             parse.GetValue(replyDelay), parse.GetValue(store), faults.ApplyTo(new SmtpSinkOptions(), parse),
-            parse.GetValue(login.User), parse.GetValue(login.PasswordEnv), parse.GetValue(login.Auth)), cancellation));
+            parse.GetValue(login.User), parse.GetValue(login.PasswordEnv), parse.GetValue(login.Auth), parse.GetValue(warmupSeconds)), cancellation));
         return command;
     }
 
@@ -60,7 +65,7 @@ internal static class BlastVerb
     internal sealed record Settings(
         string? Server, string Tls, int Messages, int Connections, int Size, int Warmup, bool Chunking, bool Json,
         string? TrustCert, bool Insecure, int ReplyDelayMs, string? Store, SmtpSinkOptions Sink,
-        string? User = null, string? PasswordEnv = null, string? Auth = null);
+        string? User = null, string? PasswordEnv = null, string? Auth = null, double WarmupSeconds = 0);
 
     private static async Task<int> RunAsync(Settings settings, CancellationToken cancellationToken)
     {
@@ -143,7 +148,14 @@ internal static class BlastVerb
                 }
 
                 var run = new BlastRun(sender, settings);
+                // Warm-up: its count, then more of it until its time is up (a fresh process runs code not yet tiered up).
+                var warming = Stopwatch.StartNew();
                 await run.SendAsync(settings.Warmup, measure: false, progress: false, cancellationToken);
+                while (settings.Warmup > 0 && warming.Elapsed.TotalSeconds < settings.WarmupSeconds)
+                {
+                    await run.SendAsync(Math.Max(100, settings.Warmup / 4), measure: false, progress: false, cancellationToken);
+                }
+
                 result = await run.SendAsync(settings.Messages, measure: true, progress: true, cancellationToken);
             }
 
@@ -161,9 +173,9 @@ internal static class BlastVerb
 
     private static string? Check(Settings settings)
     {
-        if (settings.Messages < 1 || settings.Connections < 1 || settings.Warmup < 0 || settings.ReplyDelayMs < 0)
+        if (settings.Messages < 1 || settings.Connections < 1 || settings.Warmup < 0 || settings.ReplyDelayMs < 0 || settings.WarmupSeconds is < 0 or > 600)
         {
-            return "--messages and --connections must be at least 1; --warmup and --reply-delay-ms at least 0.";
+            return "--messages and --connections must be at least 1; --warmup and --reply-delay-ms at least 0; --warmup-seconds 0 to 600.";
         }
 
         if (settings.Size < MessageTemplate.MinimumSize)
@@ -222,6 +234,7 @@ internal static class BlastVerb
         table.AppendLine(CultureInfo.InvariantCulture, $"  MB/s                {megabytesPerSecond,12:F1}");
         table.AppendLine(CultureInfo.InvariantCulture, $"  latency p50 / p90 / p99 / max  {result.Latency(0.50):F2} / {result.Latency(0.90):F2} / {result.Latency(0.99):F2} / {result.Latency(1.0):F2} ms");
         table.AppendLine(CultureInfo.InvariantCulture, $"  allocated/message   {allocatedPerMessage,12:N0} B (process-wide{(sink is null ? "" : ", sink included")})");
+        table.AppendLine(CultureInfo.InvariantCulture, $"  CPU/message         {result.CpuSeconds * 1e6 / result.Messages,12:N1} us (process-wide{(sink is null ? "" : ", sink included")})");
         if (sink is not null)
         {
             table.AppendLine(CultureInfo.InvariantCulture, $"  sink received       {sink.Messages,12:N0}");
@@ -244,6 +257,7 @@ internal static class BlastVerb
             json.WriteNumber("messagesPerSecond", Math.Round(perSecond, 1));
             json.WriteNumber("megabytesPerSecond", Math.Round(megabytesPerSecond, 3));
             json.WriteNumber("allocatedBytesPerMessage", Math.Round(allocatedPerMessage, 1));
+            json.WriteNumber("cpuMicrosecondsPerMessage", Math.Round(result.CpuSeconds * 1e6 / result.Messages, 2));
             json.WriteStartObject("latencyMs");
             json.WriteNumber("p50", Math.Round(result.Latency(0.50), 3));
             json.WriteNumber("p90", Math.Round(result.Latency(0.90), 3));
@@ -274,8 +288,11 @@ internal static class BlastVerb
     }
 
     /// <summary>What the timed window measured.</summary>
-    private sealed record BlastResult(int Messages, int Accepted, int Failed, double Seconds, long AllocatedBytes, long[] LatencyTicks, IReadOnlyList<(SmtpFailureReason Reason, int Count)> FailedByReason)
+    internal sealed record BlastResult(int Messages, int Accepted, int Failed, double Seconds, long AllocatedBytes, long[] LatencyTicks, IReadOnlyList<(SmtpFailureReason Reason, int Count)> FailedByReason)
     {
+        /// <summary>The process's CPU time (user + system, every thread) over the timed window.</summary>
+        public double CpuSeconds { get; init; }
+
         public double Latency(double quantile)
         {
             if (LatencyTicks.Length == 0)
@@ -287,87 +304,6 @@ internal static class BlastVerb
             Array.Sort(sorted);
             int index = (int)Math.Min(sorted.Length - 1, Math.Ceiling(quantile * sorted.Length) - 1);
             return sorted[Math.Max(0, index)] * 1000.0 / Stopwatch.Frequency;
-        }
-    }
-
-    /// <summary>
-    /// Submits messages from a fixed set of loops, each owning one message buffer whose Message-ID is rewritten
-    /// in place before every send (the buffer is free again once its delivery has ended), so the driver itself
-    /// allocates nothing per message.
-    /// </summary>
-    private sealed class BlastRun(SmtpSender sender, Settings settings)
-    {
-        private readonly SmtpEnvelope _envelope = new(From, To);
-        private readonly int[] _reasons = new int[Enum.GetValues<SmtpFailureReason>().Length];
-        private long _sequence;
-        private long[] _latencies = [];
-        private int _next;
-        private int _done;
-
-        public async Task<BlastResult> SendAsync(int count, bool measure, bool progress, CancellationToken cancellationToken)
-        {
-            _next = 0;
-            _done = 0;
-            Array.Clear(_reasons);
-            _latencies = measure ? new long[count] : [];
-            int loops = Math.Min(count, Math.Max(64, settings.Connections * 64));
-            var buffers = new MessageTemplate[loops];
-            for (int i = 0; i < loops; i++)
-            {
-                buffers[i] = new MessageTemplate(settings.Size);
-            }
-
-            using var bar = progress ? new ProgressBar(count, () => Volatile.Read(ref _done)) : null;
-            GC.Collect();
-            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            long start = Stopwatch.GetTimestamp();
-            var running = new Task[loops];
-            for (int i = 0; i < loops; i++)
-            {
-                running[i] = LoopAsync(buffers[i], count, measure, cancellationToken);
-            }
-
-            await Task.WhenAll(running);
-            long end = Stopwatch.GetTimestamp();
-            long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-            bar?.Finish();
-
-            var failedByReason = new List<(SmtpFailureReason, int)>();
-            int failed = 0;
-            for (int r = 1; r < _reasons.Length; r++)
-            {
-                if (_reasons[r] > 0)
-                {
-                    failedByReason.Add(((SmtpFailureReason)r, _reasons[r]));
-                    failed += _reasons[r];
-                }
-            }
-
-            return new BlastResult(count, _reasons[0], failed, Stopwatch.GetElapsedTime(start, end).TotalSeconds, allocated, _latencies, failedByReason);
-        }
-
-        private async Task LoopAsync(MessageTemplate message, int count, bool measure, CancellationToken cancellationToken)
-        {
-            await Task.Yield();
-            while (true)
-            {
-                int index = Interlocked.Increment(ref _next) - 1;
-                if (index >= count)
-                {
-                    return;
-                }
-
-                message.SetMessageId(Interlocked.Increment(ref _sequence));
-                long started = Stopwatch.GetTimestamp();
-                SmtpDelivery delivery = await sender.SendAsync(_envelope, message.Bytes, cancellationToken);
-                if (measure)
-                {
-                    _latencies[index] = Stopwatch.GetTimestamp() - started;
-                }
-
-                Interlocked.Increment(ref _reasons[(int)delivery.Reason]);
-                Interlocked.Increment(ref _done);
-            }
         }
     }
 
@@ -411,7 +347,7 @@ internal static class BlastVerb
     }
 
     /// <summary>A progress bar on stderr, redrawn a few times a second.</summary>
-    private sealed class ProgressBar : IDisposable
+    internal sealed class ProgressBar : IDisposable
     {
         private readonly int _total;
         private readonly Func<int> _done;
