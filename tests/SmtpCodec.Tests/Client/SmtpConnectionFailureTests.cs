@@ -271,12 +271,20 @@ public sealed class SmtpConnectionFailureTests
     [Fact]
     public async Task CancellingWhileAPipeIsAwaitedClosesTheConnection()
     {
-        var server = AfterThe354();
+        // The clock starts once the 354 is out, so a slow, loaded test host cannot cancel before the DATA phase.
+        using var cancel = new CancellationTokenSource();
+        var server = new ScriptedSmtpServer()
+            .Send("220 mx.test ESMTP\r\n")
+            .Expect("EHLO client.test").Send("250 mx.test\r\n")
+            .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
+            .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
+            .Expect("DATA").Send("354 go\r\n")
+            .Then(() => cancel.CancelAfter(TimeSpan.FromMilliseconds(300)))
+            .ExpectClose();
         var pipe = new Pipe();
         await pipe.Writer.WriteAsync("Subject: never ends\r\n"u8.ToArray());
         await RunAsync(server, null, async c =>
         {
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), pipe.Reader, cancel.Token));
             Assert.False(c.IsConnected);
         });

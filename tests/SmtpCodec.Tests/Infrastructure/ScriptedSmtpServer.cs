@@ -84,6 +84,13 @@ internal sealed class ScriptedSmtpServer
     /// <summary>Stops reading and writing until <paramref name="release"/> completes (a server that hangs).</summary>
     public ScriptedSmtpServer Stall(Task release) => Step(_ => release);
 
+    /// <summary>Runs <paramref name="action"/> when the script reaches this point (say, to start a client's timer).</summary>
+    public ScriptedSmtpServer Then(Action action) => Step(_ =>
+    {
+        action();
+        return Task.CompletedTask;
+    });
+
     /// <summary>Reads a line and sends what <paramref name="reply"/> makes of it (for exchanges that depend on the client's input).</summary>
     public ScriptedSmtpServer Respond(Func<string, string> reply) => Step(async s => await s.WriteAsync(reply(await s.ReadLineAsync())));
 
