@@ -273,14 +273,7 @@ public sealed class SmtpConnectionFailureTests
     {
         // The clock starts once the 354 is out, so a slow, loaded test host cannot cancel before the DATA phase.
         using var cancel = new CancellationTokenSource();
-        var server = new ScriptedSmtpServer()
-            .Send("220 mx.test ESMTP\r\n")
-            .Expect("EHLO client.test").Send("250 mx.test\r\n")
-            .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
-            .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
-            .Expect("DATA").Send("354 go\r\n")
-            .Then(() => cancel.CancelAfter(TimeSpan.FromMilliseconds(300)))
-            .ExpectClose();
+        var server = AfterThe354(() => cancel.CancelAfter(TimeSpan.FromMilliseconds(300)));
         var pipe = new Pipe();
         await pipe.Writer.WriteAsync("Subject: never ends\r\n"u8.ToArray());
         await RunAsync(server, null, async c =>
@@ -308,12 +301,14 @@ public sealed class SmtpConnectionFailureTests
         Assert.Empty(server.Messages);
     }
 
-    private static ScriptedSmtpServer AfterThe354() => new ScriptedSmtpServer()
+    /// <summary>A server that answers up to the 354, runs <paramref name="after354"/> if given, then expects the client to close.</summary>
+    private static ScriptedSmtpServer AfterThe354(Action? after354 = null) => new ScriptedSmtpServer()
         .Send("220 mx.test ESMTP\r\n")
         .Expect("EHLO client.test").Send("250 mx.test\r\n")
         .Expect("MAIL FROM:<you@example.com>").Send("250 Ok\r\n")
         .Expect("RCPT TO:<a@example.com>").Send("250 Ok\r\n")
         .Expect("DATA").Send("354 go\r\n")
+        .Then(after354 ?? (() => { }))
         .ExpectClose();
 
     private static Task RunAsync(ScriptedSmtpServer server, SmtpConnectionOptions? options, Func<SmtpConnection, Task> client) =>
