@@ -67,21 +67,24 @@ internal sealed class SmtpSenderContender(bool chunking) : Contender
             Connection = new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "bench.localhost", UseChunking = chunking },
         });
 
-        (int warmed, _, string? warmupError) = await SendAsync(sender, envelope, message, pending, Math.Max(options.Warmup, connections), TimeSpan.FromSeconds(options.WarmupSeconds)).ConfigureAwait(false);
+        (int warmed, _, string? warmupError) = await SendWindowAsync(() => sender.SendAsync(envelope, message), pending, Math.Max(options.Warmup, connections), TimeSpan.FromSeconds(options.WarmupSeconds)).ConfigureAwait(false);
         if (warmupError is not null)
         {
             return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError}");
         }
 
         using var meter = WindowMeter.Start();
-        (int sent, int accepted, string? error) = await SendAsync(sender, envelope, message, pending, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
+        (int sent, int accepted, string? error) = await SendWindowAsync(() => sender.SendAsync(envelope, message), pending, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
         RunResult result = Measured(sent, accepted, meter, sent < messages, error);
         return warmed > 0 ? result : result with { Error = "no warm-up message was sent" };
     }
 
-    /// <summary>Submits up to <paramref name="count"/> messages, at most <see cref="Window"/> pending, until the time is up.</summary>
-    private static async Task<(int Sent, int Accepted, string? Error)> SendAsync(
-        SmtpSender sender, SmtpEnvelope envelope, byte[] message, ValueTask<SmtpDelivery>[] pending, int count, TimeSpan limit)
+    /// <summary>
+    /// Submits up to <paramref name="count"/> messages through <paramref name="send"/> (a pool's SendAsync), at most
+    /// <paramref name="pending"/>'s length pending, until the time is up; each send awaited once, in submission order.
+    /// </summary>
+    internal static async Task<(int Sent, int Accepted, string? Error)> SendWindowAsync(
+        Func<ValueTask<SmtpDelivery>> send, ValueTask<SmtpDelivery>[] pending, int count, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
         int submitted = 0, completed = 0, accepted = 0;
@@ -92,7 +95,7 @@ internal sealed class SmtpSenderContender(bool chunking) : Contender
             {
                 // Each pending send is awaited exactly once, in submission order.
 #pragma warning disable CA2012
-                pending[submitted % pending.Length] = sender.SendAsync(envelope, message);
+                pending[submitted % pending.Length] = send();
 #pragma warning restore CA2012
                 submitted++;
                 continue;

@@ -70,35 +70,8 @@ internal sealed class MimeMessageContender(bool pool) : Contender
     }
 
     /// <summary>Up to <see cref="Window"/> pending sends; each is prepared and rendered before the next is submitted.</summary>
-    private static async Task<(int Sent, int Accepted, string? Error)> SendThroughPoolAsync(SmtpSender sender, MimeMessage message, int count, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        var pending = new Task<SmtpDelivery>[Window];
-        int submitted = 0, completed = 0, accepted = 0;
-        string? error = null;
-        while (completed < submitted || (submitted < count && clock.Elapsed < limit))
-        {
-            if (submitted < count && submitted - completed < pending.Length && clock.Elapsed < limit)
-            {
-                pending[submitted % pending.Length] = sender.SendAsync(message).AsTask();
-                submitted++;
-                continue;
-            }
-
-            SmtpDelivery delivery = await pending[completed % pending.Length].ConfigureAwait(false);
-            completed++;
-            if (delivery.Accepted)
-            {
-                accepted++;
-            }
-            else
-            {
-                error ??= $"{delivery.Reason}: {delivery.Error ?? delivery.Reply.ToString()}";
-            }
-        }
-
-        return (completed, accepted, error);
-    }
+    private static Task<(int Sent, int Accepted, string? Error)> SendThroughPoolAsync(SmtpSender sender, MimeMessage message, int count, TimeSpan limit) =>
+        SmtpSenderContender.SendWindowAsync(() => sender.SendAsync(message), new ValueTask<SmtpDelivery>[Window], count, limit);
 
     private static async Task<(int Sent, int Accepted, string? Error)> SendOverConnectionsAsync(SmtpConnection[] connections, MimeMessage[] messages, int count, TimeSpan limit)
     {
