@@ -51,7 +51,7 @@ public class ReplyReadingBenchmarks
         int codes = 0;
         while (reader.Read(out SmtpReply reply) == System.Buffers.OperationStatus.Done)
         {
-            codes += reply.Code + (reply.EnhancedStatusCode?.Detail ?? 0);
+            codes += reply.Code + reply.LineCount;
         }
 
         return codes;

@@ -24,11 +24,10 @@ internal static class ReplyFastScan
     /// <param name="length">The reply's length, line ends included.</param>
     /// <param name="lines">How many lines it has.</param>
     /// <param name="code">Its code.</param>
-    /// <param name="firstTextEnd">Where the first line's text ends (before its CR or LF).</param>
     /// <returns>False when the state machine must decide.</returns>
-    internal static bool TryScan(ReadOnlySpan<byte> input, SmtpReplyReaderOptions options, out int length, out int lines, out int code, out int firstTextEnd)
+    internal static bool TryScan(ReadOnlySpan<byte> input, SmtpReplyReaderOptions options, out int length, out int lines, out int code)
     {
-        length = lines = code = firstTextEnd = 0;
+        length = lines = code = 0;
         int limit = Math.Min(input.Length, options.MaxReplyLength);
         if (limit < 4)
         {
@@ -42,38 +41,29 @@ internal static class ReplyFastScan
         uint d2 = ((head >> 16) & 0xFF) - '0';
 
         // RFC 5321 section 4.2: first digit 2-5, second 0-5, third 0-9.
-        if (d0 > 3 || d1 > 5 || d2 > 9)
+        if (d0 > 3 || d1 > 5 || d2 > 9 || !TryReadSeparator(head, out bool last))
         {
             return false;
         }
 
+        // Few locals live across the loop, so that the JIT keeps them in registers: the line count is checked
+        // once at the end (a line takes at least 4 bytes, so the scan is bounded by the limit anyway).
         uint codeBytes = head & 0xFFFFFF;
-        if (!TryReadSeparator(head, out bool last))
-        {
-            return false;
-        }
-
         int maxLineLength = options.MaxLineLength;
-        int maxLines = options.MaxLines;
         bool requireCrLf = options.RequireCrLf;
         int lineStart = 0;
         int lineCount = 0;
         for (int blockStart = 0; blockStart < limit; blockStart += Block)
         {
             // Bit i of each mask stands for byte blockStart + i. Every LF ends a line; each line end is checked
-            // for its limits and the next line for its code and separator, independently of the other lines.
+            // for its length and the next line for its code and separator, independently of the other lines.
             ulong lineFeeds = BlockMasks(ref start, blockStart, limit, requireCrLf, out ulong faults);
             while (lineFeeds != 0)
             {
                 int lf = blockStart + BitOperations.TrailingZeroCount(lineFeeds);
                 lineFeeds &= lineFeeds - 1;
-                if (lineCount == 0)
-                {
-                    firstTextEnd = Unsafe.Add(ref start, lf - 1) == Cr ? lf - 1 : lf;
-                }
-
                 lineCount++;
-                if (lf + 1 - lineStart > maxLineLength || lineCount > maxLines)
+                if (lf - lineStart >= maxLineLength)
                 {
                     return false;
                 }
@@ -82,7 +72,7 @@ internal static class ReplyFastScan
                 if (last)
                 {
                     // The reply ends here: only the faults up to its end count, the rest is the next reply's.
-                    if ((faults & ((2UL << (lf - blockStart)) - 1)) != 0)
+                    if ((faults & ((2UL << (lf - blockStart)) - 1)) != 0 || lineCount > options.MaxLines)
                     {
                         return false;
                     }
@@ -197,6 +187,7 @@ internal static class ReplyFastScan
     }
 
     /// <summary>The masks of a whole input shorter than 64 bytes: overlapping 16-byte loads, two overlapping 8-byte reads under 16, byte by byte under 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ShortInput(ref byte start, int length, out ulong controls, out ulong crs, out ulong lfs)
     {
         controls = crs = lfs = 0;

@@ -16,14 +16,13 @@ public readonly ref struct SmtpReply
     private readonly ReadOnlySpan<byte> _span;
     private readonly ReadOnlySequence<byte> _sequence;
 
-    private SmtpReply(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool hasSequence, int code, int lineCount, EnhancedStatusCode? enhanced)
+    private SmtpReply(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool hasSequence, int code, int lineCount)
     {
         _span = span;
         _sequence = sequence;
         HasRawSequence = hasSequence;
         Code = code;
         LineCount = lineCount;
-        EnhancedStatusCode = enhanced;
     }
 
     /// <summary>The three-digit reply code; 0 for a default value.</summary>
@@ -33,7 +32,11 @@ public readonly ref struct SmtpReply
     public int LineCount { get; }
 
     /// <summary>The enhanced status code at the start of the first line's text, when it is there (RFC 3463, RFC 2034).</summary>
-    public EnhancedStatusCode? EnhancedStatusCode { get; }
+    /// <remarks>
+    /// Parsed from the first line each time it is read (a few nanoseconds), so that a read costs nothing for the
+    /// replies whose enhanced code nobody asks for (EHLO's, 354, most 250s in a pipelined batch).
+    /// </remarks>
+    public EnhancedStatusCode? EnhancedStatusCode => Code == 0 ? null : HasRawSequence ? FromSequenceText(_sequence, Code) : Replies.EnhancedStatusCode.FromReplyText(FirstText(_span), Code);
 
     /// <summary>Whether the raw bytes crossed segments (then read <see cref="RawSequence"/>, not <see cref="RawSpan"/>).</summary>
     public bool HasRawSequence { get; }
@@ -97,15 +100,11 @@ public readonly ref struct SmtpReply
     /// <returns>A readable form of the reply.</returns>
     public override string ToString() => Code == 0 ? "" : $"{Code} {GetText()}";
 
-    internal static SmtpReply FromSpan(ReadOnlySpan<byte> raw, int code, int lineCount) =>
-        new(raw, default, false, code, lineCount, Replies.EnhancedStatusCode.FromReplyText(FirstText(raw), code));
+    internal static SmtpReply FromSpan(ReadOnlySpan<byte> raw, int code, int lineCount) => new(raw, default, false, code, lineCount);
 
-    /// <summary>A reply whose first line's text is known to end at <paramref name="firstTextEnd"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    internal static SmtpReply FromSpan(ReadOnlySpan<byte> raw, int code, int lineCount, int firstTextEnd) =>
-        new(raw, default, false, code, lineCount, firstTextEnd > 4 ? Replies.EnhancedStatusCode.FromReplyText(raw.Slice(4, firstTextEnd - 4), code) : null);
+    internal static SmtpReply FromSequence(ReadOnlySequence<byte> raw, int code, int lineCount) => new(default, raw, true, code, lineCount);
 
-    internal static SmtpReply FromSequence(ReadOnlySequence<byte> raw, int code, int lineCount)
+    private static EnhancedStatusCode? FromSequenceText(ReadOnlySequence<byte> raw, int code)
     {
         // An enhanced code is at most "5.999.999" and a following space: copying its bytes costs nothing.
         Span<byte> head = stackalloc byte[16];
@@ -118,7 +117,7 @@ public readonly ref struct SmtpReply
             copied = copied.Slice(0, end);
         }
 
-        return new(default, raw, true, code, lineCount, Replies.EnhancedStatusCode.FromReplyText(copied.Length > 4 ? copied.Slice(4) : default, code));
+        return Replies.EnhancedStatusCode.FromReplyText(copied.Length > 4 ? copied.Slice(4) : default, code);
     }
 
     private static ReadOnlySpan<byte> FirstText(ReadOnlySpan<byte> raw)

@@ -139,9 +139,9 @@ public ref partial struct SmtpReplyReader
     /// <summary>The fast path: a new reply (no scan state pending) wholly inside <paramref name="input"/> and well formed.</summary>
     private bool TryReadWhole(ReadOnlySpan<byte> input, SmtpReplyReaderOptions options, out SmtpReply reply)
     {
-        if (ReplyFastScan.TryScan(input, options, out int length, out int lines, out int code, out int firstTextEnd))
+        if (ReplyFastScan.TryScan(input, options, out int length, out int lines, out int code))
         {
-            reply = SmtpReply.FromSpan(input.Slice(0, length), code, lines, firstTextEnd);
+            reply = SmtpReply.FromSpan(input.Slice(0, length), code, lines);
             _consumed += length;
             return true;
         }
