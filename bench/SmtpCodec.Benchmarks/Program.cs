@@ -12,6 +12,7 @@ namespace SmtpCodec.Benchmarks;
 /// (<c>--filter '*'</c>, <c>--job short</c>, <c>--job dry</c> ...). Modes:
 /// <c>e2e</c> the end-to-end runner (see <see cref="EndToEndOptions"/>);
 /// <c>e2e-sink</c> the embedded sink as a separate process (the runner starts it);
+/// <c>e2e-agent</c> the runner's second process, with the thread pool's spin-waiting off (the runner starts it);
 /// <c>report</c> regenerates bench/results and the README's results section from the JSON results.
 /// </summary>
 public static class Program
@@ -22,6 +23,8 @@ public static class Program
         {
             case "e2e":
                 return await EndToEndRunner.RunAsync(args[1..]).ConfigureAwait(false);
+            case "e2e-agent":
+                return await NoSpinAgent.ServeAsync().ConfigureAwait(false);
             case "e2e-sink":
                 return await SinkHost.RunAsync(args[1..]).ConfigureAwait(false);
             case "report":

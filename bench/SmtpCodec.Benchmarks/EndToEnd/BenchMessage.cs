@@ -1,4 +1,5 @@
 using System.Text;
+using MimeKit;
 
 namespace SmtpCodec.Benchmarks.EndToEnd;
 
@@ -31,6 +32,19 @@ internal static class BenchMessage
         }
 
         return Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    /// <summary><paramref name="count"/> copies of the message of <paramref name="size"/> bytes, each parsed as a <see cref="MimeMessage"/>.</summary>
+    public static async Task<MimeMessage[]> ParseAsync(int size, int count)
+    {
+        byte[] bytes = Create(size);
+        var copies = new MimeMessage[count];
+        for (int i = 0; i < count; i++)
+        {
+            copies[i] = await MimeMessage.LoadAsync(new MemoryStream(bytes)).ConfigureAwait(false);
+        }
+
+        return copies;
     }
 
     /// <summary>The same message with LF line ends, as smtp-source -F wants it (it sends each line with CRLF).</summary>

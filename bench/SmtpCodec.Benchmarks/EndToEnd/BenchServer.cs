@@ -6,13 +6,16 @@ using System.Reflection;
 
 namespace SmtpCodec.Benchmarks.EndToEnd;
 
-/// <summary>A server process on loopback that the runner started, and stops by its process id.</summary>
+/// <summary>
+/// A server process on loopback that the runner started, and stops by its process id; or, in the runner's no-spin
+/// agent, one the runner started, attached by its port (<see cref="Attach"/>), which the agent leaves alone.
+/// </summary>
 internal sealed partial class BenchServer : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly Process? _process;
     private readonly DirectoryInfo? _root;
 
-    private BenchServer(string name, int replyDelayMs, Process process, int port, DirectoryInfo? root = null)
+    private BenchServer(string name, int replyDelayMs, Process? process, int port, DirectoryInfo? root = null)
     {
         _root = root;
         Name = name;
@@ -37,6 +40,12 @@ internal sealed partial class BenchServer : IAsyncDisposable
     public const string EmbeddedSinkName = "embedded sink";
 
     public const string SmtpSinkName = "Postfix smtp-sink";
+
+    /// <summary>A server another process started and owns, known by its name (one of the names here), reply delay and port.</summary>
+    public static BenchServer Attach(string name, int replyDelayMs, int port) =>
+        name is EmbeddedSinkName or SmtpSinkName or SmtpdName
+            ? new BenchServer(name, replyDelayMs, process: null, port)
+            : throw new ArgumentException($"No server is called '{name}'.", nameof(name));
 
     /// <summary>This program in <c>e2e-sink</c> mode; it prints the port it listens on.</summary>
     public static async Task<BenchServer> StartEmbeddedSinkAsync(int replyDelayMs)
@@ -128,6 +137,11 @@ internal sealed partial class BenchServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_process is null)
+        {
+            return;
+        }
+
         if (IsEmbeddedSink && !_process.HasExited)
         {
             // Ask it to stop, so that it reports its counters; kill it by its id if it does not.

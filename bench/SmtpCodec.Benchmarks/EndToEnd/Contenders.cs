@@ -20,11 +20,26 @@ internal sealed record RunResult(int Messages, int Accepted, double Seconds, dou
     /// <summary>The user-mode part of <see cref="CpuMicrosecondsPerMessage"/> (the rest is the kernel's: sockets, and on loopback much of the peer's receiving).</summary>
     public double? UserCpuMicrosecondsPerMessage { get; init; }
 
-    /// <summary>The largest GC heap (<see cref="GC.GetTotalMemory(bool)"/>) sampled every few milliseconds over the window.</summary>
+    /// <summary>The largest GC heap (<see cref="GC.GetTotalMemory(bool)"/>) sampled every few milliseconds over the window, uncollected garbage included.</summary>
     public long? PeakHeapBytes { get; init; }
 
     /// <summary>The GC heap right after the collection that starts the window: what the process held before the run (pools of earlier contenders included).</summary>
     public long? HeapAtStartBytes { get; init; }
+
+    /// <summary>The GC heap after a full collection once the contender's input was built, before it connected (<see cref="WindowMeter.BaselineAsync"/>).</summary>
+    public long? HeapBeforeSetupBytes { get; init; }
+
+    /// <summary>The GC heap after a full collection at the window's end, the contender's connections still open.</summary>
+    public long? HeapAtEndBytes { get; init; }
+
+    /// <summary>Garbage collections (any generation) during the window.</summary>
+    public int? Collections { get; init; }
+
+    /// <summary>What the contender holds once it has sent: the heap at the window's end over the heap before it connected (both after a full collection).</summary>
+    public long? HeldHeapBytes => HeapAtEndBytes - HeapBeforeSetupBytes;
+
+    /// <summary>The sampled peak's growth over the heap at the window's start: what the window added at most, garbage included.</summary>
+    public long? PeakHeapGrowthBytes => PeakHeapBytes - HeapAtStartBytes;
 
     /// <summary>The peak resident set of the window (Linux: VmHWM after a reset at the start).</summary>
     public long? PeakWorkingSetBytes { get; init; }
@@ -58,6 +73,7 @@ internal sealed class SmtpSenderContender(bool chunking) : Contender
         byte[] message = BenchMessage.Create(options.Size);
         var envelope = new SmtpEnvelope(BenchMessage.From, BenchMessage.To);
         var pending = new ValueTask<SmtpDelivery>[Window];
+        long baseline = await WindowMeter.BaselineAsync().ConfigureAwait(false);
         await using var sender = new SmtpSender(new SmtpSenderOptions
         {
             Host = BenchServer.Host,
@@ -73,7 +89,7 @@ internal sealed class SmtpSenderContender(bool chunking) : Contender
             return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError}");
         }
 
-        using var meter = WindowMeter.Start();
+        using var meter = WindowMeter.Start(baseline, message);
         (int sent, int accepted, string? error) = await SendWindowAsync(() => sender.SendAsync(envelope, message), pending, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
         RunResult result = Measured(sent, accepted, meter, sent < messages, error);
         return warmed > 0 ? result : result with { Error = "no warm-up message was sent" };
@@ -126,17 +142,17 @@ internal sealed class MailKitContender : Contender
 
     public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
     {
-        byte[] bytes = BenchMessage.Create(options.Size);
         var sender = MailboxAddress.Parse(BenchMessage.From);
         MailboxAddress[] recipients = [MailboxAddress.Parse(BenchMessage.To)];
         var clients = new SmtpClient[connections];
-        var copies = new MimeMessage[connections];
+
+        // One parsed message per client: MailKit prepares a message while it sends it.
+        MimeMessage[] copies = await BenchMessage.ParseAsync(options.Size, connections).ConfigureAwait(false);
+        long baseline = await WindowMeter.BaselineAsync().ConfigureAwait(false);
         try
         {
             for (int i = 0; i < connections; i++)
             {
-                // One parsed message per client: MailKit prepares a message while it sends it.
-                copies[i] = await MimeMessage.LoadAsync(new MemoryStream(bytes)).ConfigureAwait(false);
                 clients[i] = new SmtpClient { LocalDomain = "bench.localhost" };
                 await clients[i].ConnectAsync(BenchServer.Host, server.Port, SecureSocketOptions.None).ConfigureAwait(false);
             }
@@ -148,7 +164,7 @@ internal sealed class MailKitContender : Contender
                 return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError ?? "nothing sent"}");
             }
 
-            using var meter = WindowMeter.Start();
+            using var meter = WindowMeter.Start(baseline, copies);
             (int sent, int accepted, string? error) = await SendAllAsync(clients, copies, sender, recipients, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
             return Measured(sent, accepted, meter, sent < messages, error);
         }

@@ -77,6 +77,16 @@ internal sealed record EndToEndOptions
     /// <summary>The contenders to run, by name (all when null).</summary>
     public string[]? Contenders { get; init; }
 
+    /// <summary>
+    /// Which scenarios also run every contender in the no-spin agent (<see cref="NoSpinAgent"/>: the thread pool's
+    /// spin-waiting off), each run right after the same contender's run here: the small sizes (CPU per message is
+    /// compared there), all, or none.
+    /// </summary>
+    public NoSpinScope NoSpinRuns { get; init; } = NoSpinScope.Small;
+
+    /// <summary>Whether scenarios of <paramref name="size"/> run in the no-spin agent too.</summary>
+    public bool RunsWithoutSpinning(int size) => NoSpinRuns == NoSpinScope.All || (NoSpinRuns == NoSpinScope.Small && size <= LargeSize);
+
     /// <summary>A dry run: tiny counts, embedded sink only, one run each; checks that everything works.</summary>
     public bool Dry { get; init; }
 
@@ -86,6 +96,7 @@ internal sealed record EndToEndOptions
             [--sizes 2200,102400,1048576] [--large-megabytes-per-run MB] [--smtpd-messages N]
             [--targets embedded,smtp-sink,smtpd] [--smtp-sink PATH] [--smtp-source PATH] [--out FILE.json] [--dry]
             [--contenders "NAME;NAME"]   (names as printed, e.g. "MailKit SmtpClient;SmtpSender (MimeMessage)")
+            [--no-spin-runs small|all|none]   (also run each contender with the thread pool's spinning off; default small)
         """;
 
     public static EndToEndOptions Parse(string[] args)
@@ -126,6 +137,16 @@ internal sealed record EndToEndOptions
                 "--smtp-sink" => options with { SmtpSinkPath = Value() },
                 "--smtp-source" => options with { SmtpSourcePath = Value() },
                 "--out" => options with { Output = Value() },
+                "--no-spin-runs" => options with
+                {
+                    NoSpinRuns = Value() switch
+                    {
+                        "small" => NoSpinScope.Small,
+                        "all" => NoSpinScope.All,
+                        "none" => NoSpinScope.None,
+                        string other => throw new ArgumentException($"--no-spin-runs takes small, all or none, not '{other}'."),
+                    },
+                },
                 "--contenders" => options with { Contenders = Value().Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) },
                 "--dry" => options with
                 {
@@ -148,4 +169,17 @@ internal sealed record EndToEndOptions
             ? options with { Embedded = targets.Contains("embedded"), Postfix = targets.Contains("smtp-sink"), Smtpd = targets.Contains("smtpd") }
             : throw new ArgumentException($"--targets takes embedded, smtp-sink and/or smtpd, not '{unknown}'.");
     }
+}
+
+/// <summary>The scenarios that also run in the no-spin agent (see <see cref="EndToEndOptions.NoSpinRuns"/>).</summary>
+internal enum NoSpinScope
+{
+    /// <summary>None.</summary>
+    None,
+
+    /// <summary>Message sizes up to <see cref="EndToEndOptions.LargeSize"/>.</summary>
+    Small,
+
+    /// <summary>Every scenario.</summary>
+    All,
 }

@@ -21,28 +21,29 @@ internal sealed class MimeMessageContender(bool pool) : Contender
 
     public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
     {
-        byte[] bytes = BenchMessage.Create(options.Size);
         var connectionOptions = new SmtpConnectionOptions { TlsMode = SmtpTlsMode.None, EhloName = "bench.localhost" };
         if (pool)
         {
-            MimeMessage message = await MimeMessage.LoadAsync(new MemoryStream(bytes)).ConfigureAwait(false);
+            MimeMessage message = (await BenchMessage.ParseAsync(options.Size, 1).ConfigureAwait(false))[0];
+            long baseline = await WindowMeter.BaselineAsync().ConfigureAwait(false);
             await using var sender = new SmtpSender(new SmtpSenderOptions { Host = BenchServer.Host, Port = server.Port, Connections = connections, MaxAttempts = 1, Connection = connectionOptions });
             await sender.OpenConnectionsAsync().ConfigureAwait(false);
-            return await MeasureAsync(options, connections, messages, (count, limit) => SendThroughPoolAsync(sender, message, count, limit)).ConfigureAwait(false);
+            return await MeasureAsync(options, connections, messages, baseline, message, (count, limit) => SendThroughPoolAsync(sender, message, count, limit)).ConfigureAwait(false);
         }
 
         var opened = new SmtpConnection[connections];
-        var copies = new MimeMessage[connections];
+
+        // One parsed message per connection: a send prepares the message it writes.
+        MimeMessage[] copies = await BenchMessage.ParseAsync(options.Size, connections).ConfigureAwait(false);
+        long before = await WindowMeter.BaselineAsync().ConfigureAwait(false);
         try
         {
             for (int i = 0; i < connections; i++)
             {
-                // One parsed message per connection: a send prepares the message it writes.
-                copies[i] = await MimeMessage.LoadAsync(new MemoryStream(bytes)).ConfigureAwait(false);
                 opened[i] = await SmtpConnection.ConnectAsync(BenchServer.Host, server.Port, connectionOptions).ConfigureAwait(false);
             }
 
-            return await MeasureAsync(options, connections, messages, (count, limit) => SendOverConnectionsAsync(opened, copies, count, limit)).ConfigureAwait(false);
+            return await MeasureAsync(options, connections, messages, before, copies, (count, limit) => SendOverConnectionsAsync(opened, copies, count, limit)).ConfigureAwait(false);
         }
         finally
         {
@@ -56,7 +57,7 @@ internal sealed class MimeMessageContender(bool pool) : Contender
         }
     }
 
-    private static async Task<RunResult> MeasureAsync(EndToEndOptions options, int connections, int messages, Func<int, TimeSpan, Task<(int Sent, int Accepted, string? Error)>> send)
+    private static async Task<RunResult> MeasureAsync(EndToEndOptions options, int connections, int messages, long baseline, object input, Func<int, TimeSpan, Task<(int Sent, int Accepted, string? Error)>> send)
     {
         (int warmed, _, string? warmupError) = await send(Math.Max(options.Warmup, connections), TimeSpan.FromSeconds(options.WarmupSeconds)).ConfigureAwait(false);
         if (warmupError is not null || warmed == 0)
@@ -64,7 +65,7 @@ internal sealed class MimeMessageContender(bool pool) : Contender
             return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError ?? "nothing sent"}");
         }
 
-        using var meter = WindowMeter.Start();
+        using var meter = WindowMeter.Start(baseline, input);
         (int sent, int accepted, string? error) = await send(messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
         return Measured(sent, accepted, meter, sent < messages, error);
     }

@@ -21,11 +21,11 @@ internal sealed class RawCeilingContender : Contender
 
     public override async Task<RunResult> RunAsync(BenchServer server, int connections, int messages, EndToEndOptions options)
     {
-        byte[] message = BenchMessage.Create(options.Size);
         byte[] commands = Encoding.ASCII.GetBytes($"MAIL FROM:<{BenchMessage.From}>\r\nRCPT TO:<{BenchMessage.To}>\r\nDATA\r\n");
-        byte[] last = [.. message, .. ".\r\n"u8];
+        byte[] last = [.. BenchMessage.Create(options.Size), .. ".\r\n"u8];
         byte[] withNext = [.. last, .. commands];
         var sockets = new Socket[connections];
+        long baseline = await WindowMeter.BaselineAsync().ConfigureAwait(false);
         try
         {
             for (int i = 0; i < connections; i++)
@@ -44,7 +44,7 @@ internal sealed class RawCeilingContender : Contender
                 return new RunResult(0, 0, 0, null, false, $"warm-up: {warmupError ?? "nothing sent"}");
             }
 
-            using var meter = WindowMeter.Start();
+            using var meter = WindowMeter.Start(baseline, (last, withNext));
             (int sent, string? error) = await SendAllAsync(sockets, commands, withNext, last, messages, TimeSpan.FromSeconds(options.RunSeconds)).ConfigureAwait(false);
             return Measured(sent, error is null ? sent : 0, meter, sent < messages, error);
         }

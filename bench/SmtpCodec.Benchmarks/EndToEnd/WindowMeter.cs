@@ -5,10 +5,14 @@ namespace SmtpCodec.Benchmarks.EndToEnd;
 
 /// <summary>
 /// The timed window of a run in this process: wall time, allocated bytes (process-wide, precise), CPU time of the
-/// whole process (user + system, every thread: <see cref="Environment.CpuUsage"/>), the peak of the GC heap, sampled
-/// every 10 ms by a thread of its own (<see cref="GC.GetTotalMemory(bool)"/> allocates nothing), and on Linux the peak
-/// resident set of the window (the kernel's high-water mark, reset at the start through /proc/self/clear_refs and
-/// read from VmHWM at the end). The window starts with a full collection, so the heap peak is what the run holds at once.
+/// whole process (user + system, every thread: <see cref="Environment.CpuUsage"/>), and on Linux the peak resident set
+/// of the window (the kernel's high-water mark, reset at the start through /proc/self/clear_refs and read from VmHWM
+/// at the end). The GC heap (<see cref="GC.GetTotalMemory(bool)"/>, which allocates nothing) is read four times: after
+/// a full collection once the contender's input is built and before it connects (<see cref="BaselineAsync"/>), after one
+/// at the window's start, sampled every 10 ms over the window by a thread of its own (uncollected garbage included),
+/// and after a full collection at the window's end, its connections still open. Held memory is the last over the
+/// first: what the contender holds once it has sent (connections, buffers, what it put in shared pools), which a
+/// window's start does not show, its warm-up having filled those already.
 /// </summary>
 internal sealed class WindowMeter : IDisposable
 {
@@ -19,15 +23,19 @@ internal sealed class WindowMeter : IDisposable
     private readonly Thread _sampler;
     private volatile bool _stop;
     private long _peakHeap;
+    private readonly long _heapBeforeSetup;
     private readonly long _heapAtStart;
+    private readonly int _collectionsBefore;
+    private readonly object _input;
 
-    private WindowMeter()
+    private WindowMeter(long heapBeforeSetup, object input)
     {
+        _heapBeforeSetup = heapBeforeSetup;
+        _input = input;
+
         // What the contender built before the window (the message rendered through strings, say) is garbage by now.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        _heapAtStart = GC.GetTotalMemory(forceFullCollection: false);
+        _heapAtStart = CollectedHeap();
+        _collectionsBefore = GC.CollectionCount(0);
         _sampler = new Thread(Sample) { IsBackground = true, Name = "e2e peak sampler" };
         _sampler.Start();
         ResetResidentPeak();
@@ -37,7 +45,25 @@ internal sealed class WindowMeter : IDisposable
         _clock = Stopwatch.StartNew();
     }
 
-    public static WindowMeter Start() => new();
+    /// <summary>
+    /// The GC heap after a full collection, taken by a contender once its input (the message's bytes, parsed or
+    /// rendered) is built and before it connects: the base of <see cref="RunResult.HeldHeapBytes"/>. It is read
+    /// after a yield, once the contender's method has returned to its caller, so that what counts is what the
+    /// contender keeps (its state across awaits), not what the JIT left in its stack frame (the strings the message
+    /// was rendered through, say), which would be gone by the window's end.
+    /// </summary>
+    public static async Task<long> BaselineAsync()
+    {
+        await Task.Yield();
+        return CollectedHeap();
+    }
+
+    /// <summary>
+    /// Starts the window (after a full collection): <paramref name="heapBeforeSetup"/> is the contender's
+    /// <see cref="BaselineAsync"/>, taken with <paramref name="input"/> built; the meter keeps the input alive until the
+    /// heap is read at the end, so that it counts at both ends whatever the JIT thinks of the contender's locals.
+    /// </summary>
+    public static WindowMeter Start(long heapBeforeSetup, object input) => new(heapBeforeSetup, input);
 
     public RunResult Finish(int messages, int accepted, bool stoppedEarly, string? error)
     {
@@ -47,12 +73,18 @@ internal sealed class WindowMeter : IDisposable
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocatedBefore;
         Dispose();
         long? resident = ResidentPeak();
+        int collections = GC.CollectionCount(0) - _collectionsBefore;
+        long atEnd = CollectedHeap();
+        GC.KeepAlive(_input);
         return new RunResult(messages, accepted, _clock.Elapsed.TotalSeconds, messages > 0 ? (double)allocated / messages : null, stoppedEarly, error)
         {
             CpuMicrosecondsPerMessage = messages > 0 ? cpu.TotalMicroseconds / messages : null,
             UserCpuMicrosecondsPerMessage = messages > 0 ? user.TotalMicroseconds / messages : null,
             PeakHeapBytes = Interlocked.Read(ref _peakHeap),
             HeapAtStartBytes = _heapAtStart,
+            HeapBeforeSetupBytes = _heapBeforeSetup,
+            HeapAtEndBytes = atEnd,
+            Collections = collections,
             PeakWorkingSetBytes = resident,
         };
     }
@@ -61,6 +93,14 @@ internal sealed class WindowMeter : IDisposable
     {
         _stop = true;
         _sampler.Join();
+    }
+
+    private static long CollectedHeap()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return GC.GetTotalMemory(forceFullCollection: false);
     }
 
     private void Sample()

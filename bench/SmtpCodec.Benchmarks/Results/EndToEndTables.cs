@@ -17,15 +17,16 @@ internal static partial class ResultsReport
         md.Append(CultureInfo.InvariantCulture, $"runs alternate between contenders, figures are medians of {e2e.Runs}. ");
         md.Append("The ceiling is the raw client (pre-rendered bytes, one write per message carrying the next message's commands, replies counted): every rate is also given as a share of it. ");
         md.Append("CPU is the client process's CPU time (user + system) over the timed window per message (smtp-source: its whole process, start included); ");
-        md.Append("allocated bytes are process-wide over the window (the servers run in other processes).\n\n");
+        md.Append("allocated bytes are process-wide over the window (the servers run in other processes). ");
+        md.Append($"\"Spinning off\" is the same run again in a second process started with `{NoSpinAgent.Variable}=0`, right before or after it: an idle .NET thread pool worker spins before it sleeps, and a client waiting for a slow server goes idle several times a message, so there most of its CPU is that spinning, whichever client it is.\n\n");
 
         ScenarioResult[] small = e2e.Scenarios.Where(s => SizeOf(e2e, s) <= EndToEndOptions.LargeSize).ToArray();
         ScenarioResult[] large = e2e.Scenarios.Where(s => SizeOf(e2e, s) > EndToEndOptions.LargeSize).ToArray();
         if (small.Length > 0)
         {
             md.Append(CultureInfo.InvariantCulture, $"Messages of {SizeOf(e2e, small[0]):N0} bytes:\n\n");
-            md.Append("| server | reply delay | K | messages | ceiling | SmtpSender (DATA) | SmtpSender (BDAT) | MailKit SmtpClient | smtp-source | smtpcodec blast | DATA / ceiling | DATA / MailKit | BDAT / MailKit | CPU us per message (ceiling / DATA / BDAT / MailKit / smtp-source / blast) | bytes per message (DATA / BDAT / MailKit) |\n");
-            md.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            md.Append("| server | reply delay | K | messages | ceiling | SmtpSender (DATA) | SmtpSender (BDAT) | MailKit SmtpClient | smtp-source | smtpcodec blast | DATA / ceiling | DATA / MailKit | BDAT / MailKit | CPU us per message (ceiling / DATA / BDAT / MailKit / smtp-source / blast) | the same, spinning off | bytes per message (DATA / BDAT / MailKit) |\n");
+            md.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
             foreach (ScenarioResult scenario in small)
             {
                 Row(md, bars, targets, goals, scenario);
@@ -36,9 +37,10 @@ internal static partial class ResultsReport
 
         if (large.Length > 0)
         {
-            md.Append("Large messages (a bounded count per run; MB/s of message bytes; peaks over the runs: GC heap sampled every 10 ms, its size, or with + its growth over its size at the window's start, resident set from the kernel's high-water mark):\n\n");
-            md.Append("| server | size | K | messages | ceiling | SmtpSender (DATA) | SmtpSender (BDAT) | MailKit SmtpClient | smtp-source | DATA / MailKit | BDAT / MailKit | CPU us per message (DATA / MailKit) | peak heap (DATA / BDAT / MailKit) | peak resident set (DATA / MailKit) |\n");
-            md.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            md.Append("Large messages (a bounded count per run; MB/s of message bytes; the most over the runs of: the GC heap a contender holds, after a full collection at the window's end, over the heap after one before it connected, its input message built; ");
+            md.Append("the GC heap's peak, sampled every 10 ms, with + its growth over the heap at the window's start (uncollected garbage included), else its size; the resident set's peak, from the kernel's high-water mark):\n\n");
+            md.Append("| server | size | K | messages | ceiling | SmtpSender (DATA) | SmtpSender (BDAT) | MailKit SmtpClient | smtp-source | DATA / MailKit | BDAT / MailKit | CPU us per message (DATA / MailKit) | heap held (DATA / BDAT / MailKit) | peak heap (DATA / BDAT / MailKit) | peak resident set (DATA / MailKit) |\n");
+            md.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
             foreach (ScenarioResult scenario in large)
             {
                 LargeRow(md, bars, goals, scenario, SizeOf(e2e, scenario));
@@ -71,7 +73,7 @@ internal static partial class ResultsReport
         ContenderResult? mailKit = Find(scenario, MailKit), source = Find(scenario, Source), blast = Find(scenario, BlastContender.ContenderName);
         double? dataVsMailKit = Ratio(data, mailKit), bdatVsMailKit = Ratio(bdat, mailKit), dataVsCeiling = Ratio(data, ceiling);
         md.Append(CultureInfo.InvariantCulture,
-            $"| {scenario.Target} | {scenario.ReplyDelayMs} ms | {scenario.Connections} | {scenario.Messages:N0} | {Rate(ceiling)} | {Rate(data)} | {Rate(bdat)} | {Rate(mailKit)} | {Rate(source)} | {Rate(blast)} | {Share(dataVsCeiling)} | {Times(dataVsMailKit)} | {Times(bdatVsMailKit)} | {Cpu(ceiling)} / {Cpu(data)} / {Cpu(bdat)} / {Cpu(mailKit)} / {Cpu(source)} / {Cpu(blast)} | {PerMessage(data)} / {PerMessage(bdat)} / {PerMessage(mailKit)} |\n");
+            $"| {scenario.Target} | {scenario.ReplyDelayMs} ms | {scenario.Connections} | {scenario.Messages:N0} | {Rate(ceiling)} | {Rate(data)} | {Rate(bdat)} | {Rate(mailKit)} | {Rate(source)} | {Rate(blast)} | {Share(dataVsCeiling)} | {Times(dataVsMailKit)} | {Times(bdatVsMailKit)} | {Cpu(ceiling)} / {Cpu(data)} / {Cpu(bdat)} / {Cpu(mailKit)} / {Cpu(source)} / {Cpu(blast)} | {NoSpinCpu(ceiling, data, bdat, mailKit, source, blast)} | {PerMessage(data)} / {PerMessage(bdat)} / {PerMessage(mailKit)} |\n");
 
         string where = $"{scenario.Target}, {scenario.ReplyDelayMs} ms, K={scenario.Connections}";
         bool smtpSink = scenario.Target == BenchServer.SmtpSinkName, one = scenario.Connections == 1;
@@ -81,7 +83,7 @@ internal static partial class ResultsReport
             bars.Add(new ChartBar("End to end: SmtpSender vs MailKit SmtpClient", $"DATA, {where}", a, target));
             if (target is double t)
             {
-                targets.Add(($"end to end, {where}: DATA at least {SvgChart.Format(t)}x MailKit", $"{SvgChart.Format(a)}x", a >= t));
+                targets.Add(($"end to end, {where}: DATA at least {SvgChart.Format(t)}x MailKit", $"{SvgChart.Format(a)}x{BeyondCeiling(Ratio(ceiling, mailKit), t)}", a >= t));
             }
         }
 
@@ -120,8 +122,17 @@ internal static partial class ResultsReport
         if (scenario.ReplyDelayMs == 0 && scenario.Target != BenchServer.EmbeddedSinkName
             && data?.MedianCpuMicrosecondsPerMessage is double ours && mailKit?.MedianCpuMicrosecondsPerMessage is double theirs)
         {
-            string floor = ceiling?.MedianCpuMicrosecondsPerMessage is double raw ? $"; the ceiling's {raw:N1} us{User(ceiling)}" : "";
-            goals.Add(($"{where}: SmtpSender CPU per message at most 1/3 of MailKit's", $"{ours:N1} us{User(data)} / {theirs:N1} us{User(mailKit)} = {Share(ours / theirs)}{floor}", ours * 3 <= theirs));
+            // Met only if met both ways where both were measured: the default runtime's figure is what an application
+            // pays; the one with spinning off is the client's own work. Each with the ceiling's beside it.
+            string measured = CpuShare(ours, theirs, User(data), User(mailKit), ceiling?.MedianCpuMicrosecondsPerMessage, User(ceiling));
+            bool met = ours * 3 <= theirs;
+            if (data.MedianNoSpinCpuMicrosecondsPerMessage is double quiet && mailKit.MedianNoSpinCpuMicrosecondsPerMessage is double theirsQuiet)
+            {
+                measured += "; spinning off: " + CpuShare(quiet, theirsQuiet, NoSpinUser(data), NoSpinUser(mailKit), ceiling?.MedianNoSpinCpuMicrosecondsPerMessage, NoSpinUser(ceiling));
+                met &= quiet * 3 <= theirsQuiet;
+            }
+
+            goals.Add(($"{where}: SmtpSender CPU per message at most 1/3 of MailKit's", measured, met));
         }
 
         if (one && smtpSink && data?.MedianAllocatedBytesPerMessage is double allocated)
@@ -136,7 +147,7 @@ internal static partial class ResultsReport
         ContenderResult? mailKit = Find(scenario, MailKit), source = Find(scenario, Source);
         double? dataVsMailKit = Ratio(data, mailKit), bdatVsMailKit = Ratio(bdat, mailKit);
         md.Append(CultureInfo.InvariantCulture,
-            $"| {scenario.Target} | {SizeText(size)} | {scenario.Connections} | {scenario.Messages:N0} | {Mb(ceiling, size)} | {Mb(data, size)} | {Mb(bdat, size)} | {Mb(mailKit, size)} | {Mb(source, size)} | {Times(dataVsMailKit)} | {Times(bdatVsMailKit)} | {Cpu(data)} / {Cpu(mailKit)} | {Heap(data)} / {Heap(bdat)} / {Heap(mailKit)} | {Megabytes(data?.PeakWorkingSetBytes)} / {Megabytes(mailKit?.PeakWorkingSetBytes)} |\n");
+            $"| {scenario.Target} | {SizeText(size)} | {scenario.Connections} | {scenario.Messages:N0} | {Mb(ceiling, size)} | {Mb(data, size)} | {Mb(bdat, size)} | {Mb(mailKit, size)} | {Mb(source, size)} | {Times(dataVsMailKit)} | {Times(bdatVsMailKit)} | {Cpu(data)} / {Cpu(mailKit)}{NoSpinPair(data, mailKit)} | {Megabytes(data?.HeldHeapBytes)} / {Megabytes(bdat?.HeldHeapBytes)} / {Megabytes(mailKit?.HeldHeapBytes)} | {Heap(data)} / {Heap(bdat)} / {Heap(mailKit)} | {Megabytes(data?.PeakWorkingSetBytes)} / {Megabytes(mailKit?.PeakWorkingSetBytes)} |\n");
         string where = $"{scenario.Target}, {SizeText(size)}, K={scenario.Connections}";
         if (dataVsMailKit is double a)
         {
@@ -153,20 +164,29 @@ internal static partial class ResultsReport
         }
     }
 
-    /// <summary>SmtpSender's peak GC heap at the largest size against the smallest, per server and K: flat means within 2x.</summary>
+    /// <summary>
+    /// SmtpSender's GC heap at the largest size against the smallest, per server and K, flat meaning at most 2x (or
+    /// 1 MB): what it holds once it has sent, and the sampled peak's growth over the window's start (garbage
+    /// included); both where measured (older results: the peak's growth, or its size). The heap's size alone is not
+    /// the client's: it includes what earlier contenders in the process left in shared pools.
+    /// </summary>
     private static void HeapGoal(EndToEndReport e2e, List<(string, string, bool)> goals)
     {
         foreach (var group in e2e.Scenarios.Where(s => s.ReplyDelayMs == 0).GroupBy(s => (s.Target, s.Connections)))
         {
-            var bySize = group.Select(s => (Size: SizeOf(e2e, s), Heap: Find(s, Data) is { } d ? d.PeakHeapGrowthBytes ?? d.PeakHeapBytes : null)).Where(p => p.Heap is not null).OrderBy(p => p.Size).ToArray();
+            var bySize = group.Select(s => (Size: SizeOf(e2e, s), Data: Find(s, Data)))
+                .Where(p => p.Data?.PeakHeapBytes is not null).OrderBy(p => p.Size).ToArray();
             if (bySize.Length < 2 || bySize[^1].Size <= EndToEndOptions.LargeSize)
             {
                 continue;
             }
 
-            double growth = (double)bySize[^1].Heap!.Value / Math.Max(bySize[0].Heap!.Value, 1024 * 1024);
-            goals.Add(($"{group.Key.Target}, K={group.Key.Connections}: SmtpSender's peak GC heap (growth over the window's start where measured, else its size; sampled, uncollected garbage included) flat in message size (at most 2x, or 1 MB, from {SizeText(bySize[0].Size)} to {SizeText(bySize[^1].Size)})",
-                string.Join(" / ", bySize.Select(p => $"{SizeText(p.Size)}: {Megabytes(p.Heap)}")), growth <= 2));
+            ContenderResult first = bySize[0].Data!, last = bySize[^1].Data!;
+            static bool Flat(long? small, long? large) => small is not long s || large is not long l || l <= 2.0 * Math.Max(s, 1024 * 1024);
+            bool met = Flat(first.HeldHeapBytes, last.HeldHeapBytes)
+                && Flat(first.PeakHeapGrowthBytes ?? first.PeakHeapBytes, last.PeakHeapGrowthBytes ?? last.PeakHeapBytes);
+            goals.Add(($"{group.Key.Target}, K={group.Key.Connections}: SmtpSender's GC heap flat in message size (at most 2x, or 1 MB, from {SizeText(bySize[0].Size)} to {SizeText(bySize[^1].Size)}): what it holds (after a full collection at the window's end, over the heap before it connected) and the sampled peak's growth over the window's start (garbage included)",
+                string.Join(" / ", bySize.Select(p => $"{SizeText(p.Size)}: {(p.Data!.HeldHeapBytes is long held ? $"held {Megabytes(held)}, " : "")}peak {Heap(p.Data)}")), met));
         }
     }
 
@@ -198,6 +218,36 @@ internal static partial class ResultsReport
     }
 
     private static string Share(double? share) => share is double s ? Percent(s) : "-";
+
+    /// <summary>For a target of at least <paramref name="target"/>x MailKit: a note when the raw ceiling itself is below it.</summary>
+    private static string BeyondCeiling(double? ceilingVsMailKit, double target) =>
+        ceilingVsMailKit is double c && c < target ? $"; beyond the ceiling, itself {SvgChart.Format(c)}x MailKit" : "";
+
+    /// <summary>Ours over theirs, and the ceiling's share of theirs; "beyond the ceiling" when even that is above a third.</summary>
+    private static string CpuShare(double ours, double theirs, string oursUser, string theirsUser, double? ceiling, string ceilingUser)
+    {
+        string text = $"{ours.ToString("N1", s_invariant)} us{oursUser} / {theirs.ToString("N1", s_invariant)} us{theirsUser} = {Share(ours / theirs)}";
+        if (ceiling is double raw)
+        {
+            text += $", the ceiling's {raw.ToString("N1", s_invariant)} us{ceilingUser} = {Share(raw / theirs)}{(raw * 3 > theirs ? " (beyond the ceiling)" : "")}";
+        }
+
+        return text;
+    }
+
+    /// <summary>" (spinning off: DATA / MailKit)" where both ran so.</summary>
+    private static string NoSpinPair(ContenderResult? data, ContenderResult? mailKit) =>
+        data?.MedianNoSpinCpuMicrosecondsPerMessage is double ours && mailKit?.MedianNoSpinCpuMicrosecondsPerMessage is double theirs
+            ? $" (spinning off: {ours.ToString("N1", s_invariant)} / {theirs.ToString("N1", s_invariant)})"
+            : "";
+
+    private static string NoSpinUser(ContenderResult? result) => result?.MedianNoSpinUserCpuMicrosecondsPerMessage is double us ? $" ({us.ToString("N1", s_invariant)} user)" : "";
+
+    /// <summary>The CPU per message with spinning off, in the order given; "-" when no contender ran so.</summary>
+    private static string NoSpinCpu(params ContenderResult?[] results) =>
+        results.Any(r => r?.MedianNoSpinCpuMicrosecondsPerMessage is not null)
+            ? string.Join(" / ", results.Select(r => r?.MedianNoSpinCpuMicrosecondsPerMessage is double us ? us.ToString("N1", s_invariant) : "-"))
+            : "-";
 
     private static string User(ContenderResult? result) => result?.MedianUserCpuMicrosecondsPerMessage is double us ? $" ({us.ToString("N1", s_invariant)} user)" : "";
 
