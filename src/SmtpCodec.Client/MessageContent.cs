@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using SmtpCodec.Data;
 
 namespace SmtpCodec.Client;
 
@@ -16,6 +17,9 @@ internal readonly struct MessageContent
     private readonly PipeReader? _pipe;
     private readonly Func<Stream, CancellationToken, ValueTask>? _writer;
     private readonly long _streamStart;
+
+    // A scanned seekable stream's size as one BDAT chunk of a text body (line breaks made CRLF); -1 when not scanned.
+    private readonly long _textChunkLength = -1;
 
     public MessageContent(ReadOnlySequence<byte> sequence)
     {
@@ -53,17 +57,19 @@ internal readonly struct MessageContent
         Length = stream.CanSeek ? stream.Length - stream.Position : -1;
     }
 
-    private MessageContent(Stream stream, bool hasEightBitBytes, bool headersHaveEightBitBytes)
+    private MessageContent(Stream stream, bool hasEightBitBytes, bool headersHaveEightBitBytes, long textChunkLength)
         : this(stream)
     {
         HasEightBitBytes = hasEightBitBytes;
         HeadersHaveEightBitBytes = headersHaveEightBitBytes;
         EightBitKnown = true;
+        _textChunkLength = textChunkLength;
     }
 
     /// <summary>
     /// Content from a stream: a seekable one (a file) is read through once for bytes above 0x7F and put back
-    /// where it was, so that BODY is decided before MAIL (RFC 6152 section 3); any other is checked as it is sent.
+    /// where it was, so that BODY is decided before MAIL (RFC 6152 section 3), and measured as one BDAT chunk
+    /// (<see cref="WholeChunkLength"/>); any other is checked as it is sent.
     /// </summary>
     public static async ValueTask<MessageContent> FromStreamAsync(Stream stream, CancellationToken cancellationToken)
     {
@@ -75,14 +81,17 @@ internal readonly struct MessageContent
         long start = stream.Position;
         bool eightBit = false;
         var headers = new HeaderScanner();
+        var chunk = new ChunkSizer();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             int read;
-            while ((!eightBit || !headers.Ended) && (read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                headers.Scan(buffer.AsSpan(0, read));
-                eightBit = eightBit || buffer.AsSpan(0, read).IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+                ReadOnlySpan<byte> block = buffer.AsSpan(0, read);
+                headers.Scan(block);
+                eightBit = eightBit || block.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+                chunk.Add(block);
             }
         }
         finally
@@ -91,7 +100,7 @@ internal readonly struct MessageContent
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return new MessageContent(stream, eightBit, headers.FoundEightBit);
+        return new MessageContent(stream, eightBit, headers.FoundEightBit, chunk.Length);
     }
 
     public MessageContent(PipeReader pipe)
@@ -123,6 +132,37 @@ internal readonly struct MessageContent
 
     /// <summary>Whether it can be read again for a further transaction (memory, a seekable stream, or a writer, called again).</summary>
     public bool CanRepeat => _pipe is null && (_stream is null || _streamStart >= 0);
+
+    /// <summary>
+    /// The content's size as one BDAT chunk, known before it is sent for memory and for a scanned seekable stream:
+    /// the bytes as they are for a binary body (BINARYMIME), else with every line break made CRLF. -1 when unknown
+    /// (a pipe, a writer, an unseekable stream): such content goes in chunks of a bounded size.
+    /// </summary>
+    public long WholeChunkLength(bool binary)
+    {
+        if (_stream is not null)
+        {
+            return binary ? Length : _textChunkLength;
+        }
+
+        if (_pipe is not null || _writer is not null)
+        {
+            return -1;
+        }
+
+        if (binary)
+        {
+            return Length;
+        }
+
+        var chunk = new ChunkSizer();
+        foreach (ReadOnlyMemory<byte> segment in _sequence)
+        {
+            chunk.Add(segment.Span);
+        }
+
+        return chunk.Length;
+    }
 
     internal ReadOnlySequence<byte> Sequence => _sequence;
 
@@ -184,6 +224,31 @@ internal struct HeaderScanner
                 _ => InLine,
             };
         }
+    }
+}
+
+/// <summary>
+/// Measures a text body as BDAT sends it (every CRLF, lone CR and lone LF made CRLF) fed in pieces: the same count
+/// <see cref="BdatLineBreakNormalizer"/> writes, with a CR ending one piece and an LF starting the next one line break.
+/// </summary>
+internal struct ChunkSizer
+{
+    private bool _afterCarriageReturn;
+
+    /// <summary>The normalized length of what was added.</summary>
+    public long Length { get; private set; }
+
+    public void Add(ReadOnlySpan<byte> piece)
+    {
+        if (piece.IsEmpty)
+        {
+            return;
+        }
+
+        // A fresh normalizer counts a CR ending the previous piece as CRLF and an LF starting this one as CRLF too:
+        // together they are one CRLF, two bytes fewer.
+        Length += default(BdatLineBreakNormalizer).GetNormalizedLength(piece) - (_afterCarriageReturn && piece[0] == (byte)'\n' ? 2 : 0);
+        _afterCarriageReturn = piece[^1] == (byte)'\r';
     }
 }
 

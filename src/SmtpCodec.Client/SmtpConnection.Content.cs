@@ -64,16 +64,25 @@ public sealed partial class SmtpConnection
     }
 
     /// <summary>
-    /// BDAT content (RFC 3030). For the connection's own sends (<paramref name="streamed"/> false) in chunks of
-    /// <see cref="ChunkSize"/>, each flushed, with up to <see cref="MaxChunksInFlight"/> replies outstanding when
-    /// pipelining (else each waits for its reply). For the pool (<paramref name="streamed"/> true) the whole
-    /// message as one BDAT LAST chunk, not flushed, its reply left to the pool's window. Once a chunk is refused no
-    /// further one goes out (RFC 3030 section 2): the transaction has failed and the caller resets it.
+    /// BDAT content (RFC 3030). For the pool (<paramref name="streamed"/> true) the whole message as one BDAT LAST
+    /// chunk, not flushed, its reply left to the pool's window. For the connection's own sends, content whose size is
+    /// known before it is sent (memory, a scanned seekable stream) also goes as one BDAT LAST chunk, written a block
+    /// at a time (<see cref="WriteWholeChunkAsync"/>); other content in chunks of <see cref="ChunkSize"/>, each
+    /// flushed, with up to <see cref="MaxChunksInFlight"/> replies outstanding when pipelining (else each waits for
+    /// its reply). Once a chunk is refused no further one goes out (RFC 3030 section 2): the transaction has failed
+    /// and the caller resets it.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask WriteChunksAsync(SmtpTransaction transaction, MessageContent content, bool streamed, CancellationToken cancellationToken)
     {
         EnsureUsable(SmtpPhase.DataBlock);
+        long whole = streamed ? -1 : content.WholeChunkLength(transaction.IsBinary);
+        if (whole >= 0)
+        {
+            await WriteWholeChunkAsync(transaction, content, whole, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         int chunkSize = streamed ? (int)Math.Max(content.Length, 1) : ChunkSize;
         bool check = !content.EightBitKnown && !transaction.AllowsEightBit;
         int allowed = streamed ? int.MaxValue : _pipelining ? MaxChunksInFlight : 0;
@@ -99,6 +108,94 @@ public sealed partial class SmtpConnection
                 }
             }
             while (!block.IsLast && !transaction.ContentRefused);
+        }
+        finally
+        {
+            await reader.FinishAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Content of a known size as one chunk: <c>BDAT size LAST</c>, then the bytes a block at a time, each block but
+    /// the last flushed, as DATA goes (the caller flushes the last one). One reply per message, not one per chunk: a
+    /// server that answers each chunk once it has taken it and whose socket runs Nagle's algorithm (Postfix's smtpd) holds
+    /// all but the first of the replies owed after our last byte until our delayed ACK comes, about 40 ms a message.
+    /// Each block is measured before it is written: content that no longer gives the declared size (a stream changed
+    /// since it was scanned) fails the send before a byte beyond the chunk or its end goes out, and ends the connection.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteWholeChunkAsync(SmtpTransaction transaction, MessageContent content, long size, CancellationToken cancellationToken)
+    {
+        bool normalize = !transaction.IsBinary;
+        bool check = !content.EightBitKnown && !transaction.AllowsEightBit;
+        ContentReader reader = _contentReader;
+        reader.Start(content, cancellationToken);
+        try
+        {
+            IBufferWriter<byte> header = _tap is null ? _output : _tap.Attach(_output);
+            SmtpCommandWriter.WriteBdat(header, size, last: true).ThrowIfFailed();
+            if (_tap is not null)
+            {
+                Note(SmtpTranscriptDirection.Client, _tap.TakeFirstLine() + $" <{size.ToString(CultureInfo.InvariantCulture)} bytes>");
+            }
+
+            var normalizer = new BdatLineBreakNormalizer();
+            var measured = new ChunkSizer();
+            long written = 0;
+            while (true)
+            {
+                ContentBlock block = await reader.ReadAsync(ContentBlockSize, cancellationToken).ConfigureAwait(false);
+                ThrowIfUndeclaredEightBit(check, block.Data);
+                long expected = written + block.Data.Length;
+                if (normalize)
+                {
+                    foreach (ReadOnlyMemory<byte> segment in block.Data)
+                    {
+                        measured.Add(segment.Span);
+                    }
+
+                    expected = measured.Length;
+                }
+
+                if (expected > size || (block.IsLast && expected != size))
+                {
+                    throw Broken(new SmtpException(
+                        SmtpPhase.DataBlock,
+                        $"The message changed while it was sent: BDAT declared {size} bytes and the content gives {(block.IsLast ? "" : "more than ")}{expected}; nothing was delivered.",
+                        isTransient: false));
+                }
+
+                // Counted before the last bytes go: from here on a failure must assume the server may have the message.
+                if (block.IsLast)
+                {
+                    transaction.ContentWritten(last: true);
+                }
+
+                foreach (ReadOnlyMemory<byte> segment in block.Data)
+                {
+                    if (normalize)
+                    {
+                        written += normalizer.Normalize(segment.Span, _output);
+                    }
+                    else
+                    {
+                        _output.Write(segment.Span);
+                        written += segment.Length;
+                    }
+                }
+
+                if (written != expected)
+                {
+                    throw Broken(new SmtpException(SmtpPhase.DataBlock, $"The BDAT chunk was measured at {expected} bytes so far but {written} were written; the connection is closed.", isTransient: false));
+                }
+
+                if (block.IsLast)
+                {
+                    return;
+                }
+
+                await FlushAsync(SmtpPhase.DataBlock, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {

@@ -36,8 +36,8 @@ public sealed partial class SmtpConnection
     }
 
     /// <summary>Sends a message read from a stream, with bounded memory whatever its size.</summary>
-    /// <param name="envelope">Sender, recipients and parameters. A seekable stream is scanned for 8-bit bytes before MAIL
-    /// (BODY=8BITMIME then goes by itself); for any other, set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit:
+    /// <param name="envelope">Sender, recipients and parameters. A seekable stream is read through once before MAIL, for
+    /// 8-bit bytes (BODY=8BITMIME then goes by itself) and for its size as one BDAT chunk; for any other, set <see cref="SmtpEnvelope.Body"/> when the content is 8-bit:
     /// undeclared 8-bit bytes fail the send before its end of data, and the message is not delivered.</param>
     /// <param name="message">The message, read to its end (again from its start position when the server
     /// takes the recipients in several transactions, which needs a seekable stream).</param>

@@ -154,6 +154,77 @@ internal static class CrLfBlockScanner
     }
 
     /// <summary>
+    /// Counts the CRs, the LFs and the CRLF pairs of <paramref name="source"/> (a pair across two blocks included):
+    /// a block's masks at a time on the vector paths, what is left byte by byte. The BDAT size of a chunk.
+    /// </summary>
+    /// <param name="source">The bytes.</param>
+    /// <param name="carriageReturns">The number of CR bytes.</param>
+    /// <param name="lineFeeds">The number of LF bytes.</param>
+    /// <param name="pairs">The number of CR bytes directly followed by an LF.</param>
+    public static void CountLineBreaks(ReadOnlySpan<byte> source, out int carriageReturns, out int lineFeeds, out int pairs)
+    {
+        ref byte src = ref MemoryMarshal.GetReference(source);
+        nuint end = (nuint)source.Length;
+        nuint i = 0;
+        int cr = 0;
+        int lf = 0;
+        int crlf = 0;
+
+        // 1 when the byte before the next one is a CR.
+        ulong carry = 0;
+        ScanPath path = s_path;
+        if (path == ScanPath.Vector256)
+        {
+            while (end - i >= BlockSize)
+            {
+                Vector256<byte> low = Vector256.LoadUnsafe(ref src, i);
+                Vector256<byte> high = Vector256.LoadUnsafe(ref src, i + 32);
+                ulong crs = Mask256(low, high, CarriageReturn);
+                ulong lfs = Mask256(low, high, LineFeed);
+                cr += BitOperations.PopCount(crs);
+                lf += BitOperations.PopCount(lfs);
+                crlf += BitOperations.PopCount(lfs & ((crs << 1) | carry));
+                carry = crs >> 63;
+                i += BlockSize;
+            }
+        }
+        else if (path == ScanPath.Vector128)
+        {
+            while (end - i >= BlockSize)
+            {
+                Vector128<byte> v0 = Vector128.LoadUnsafe(ref src, i);
+                Vector128<byte> v1 = Vector128.LoadUnsafe(ref src, i + 16);
+                Vector128<byte> v2 = Vector128.LoadUnsafe(ref src, i + 32);
+                Vector128<byte> v3 = Vector128.LoadUnsafe(ref src, i + 48);
+                ulong crs = Mask128(v0, v1, v2, v3, CarriageReturn);
+                ulong lfs = Mask128(v0, v1, v2, v3, LineFeed);
+                cr += BitOperations.PopCount(crs);
+                lf += BitOperations.PopCount(lfs);
+                crlf += BitOperations.PopCount(lfs & ((crs << 1) | carry));
+                carry = crs >> 63;
+                i += BlockSize;
+            }
+        }
+
+        for (; i < end; i++)
+        {
+            byte b = Unsafe.Add(ref src, i);
+            if (b == LineFeed)
+            {
+                lf++;
+                crlf += (int)carry;
+            }
+
+            cr += b == CarriageReturn ? 1 : 0;
+            carry = b == CarriageReturn ? 1UL : 0UL;
+        }
+
+        carriageReturns = cr;
+        lineFeeds = lf;
+        pairs = crlf;
+    }
+
+    /// <summary>
     /// Copies a run shorter than a block. With <paramref name="overCopy"/> (a block of input beyond the run
     /// is readable and a block of output beyond it writable) one fixed 64-byte move does it, writing junk
     /// after the run that later output overwrites or that lies past bytesWritten: no branch on the length.

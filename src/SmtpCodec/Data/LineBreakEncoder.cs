@@ -57,8 +57,8 @@ internal struct LineBreakEncoder
         }
 
         // A CRLF stays two bytes; a lone CR or LF grows to two; an LF completing a CR of the previous chunk vanishes.
-        int pairs = source.Count("\r\n"u8);
-        long length = (long)source.Length + (source.Count(CarriageReturn) - pairs) + (source.Count(LineFeed) - pairs);
+        CrLfBlockScanner.CountLineBreaks(source, out int carriageReturns, out int lineFeeds, out int pairs);
+        long length = (long)source.Length + (carriageReturns - pairs) + (lineFeeds - pairs);
         return _afterCarriageReturn && source[0] == LineFeed ? length - 2 : length;
     }
 

@@ -134,22 +134,28 @@ public sealed class PostfixSmtpdInteropTests(PostfixPeer postfix) : IClassFixtur
         Assert.Contains(body.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n'), queuedBody, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task BdatChunksArriveAsOneMessageThatPostfixQueuesWhole()
+    [Theory]
+    [InlineData(false, 5)]  // a stream of unknown size: five 64 KiB chunks
+    [InlineData(true, 1)]   // memory: its size is known, one BDAT LAST chunk
+    public async Task BdatChunksArriveAsOneMessageThatPostfixQueuesWhole(bool inMemory, int chunks)
     {
         using var timeout = new CancellationTokenSource(InteropPeers.TestTimeout);
-        byte[] message = InteropMessages.Lines("chunked", 4000);        // about 320 KB: five 64 KiB chunks
+        byte[] message = InteropMessages.Lines("chunked", 4000);        // about 320 KB
         SmtpSendResult result;
         await using (SmtpConnection connection = await SmtpConnection.ConnectAsync("127.0.0.1", postfix.Port, Options(chunking: true), timeout.Token))
         {
             Assert.True(connection.Capabilities.Supports(Protocol.EhloKeyword.Chunking));
-            result = await connection.SendAsync(new SmtpEnvelope("sender@example.com", Hold), message, timeout.Token);
+            var envelope = new SmtpEnvelope("sender@example.com", Hold);
+            using var unknownSize = new UnseekableStream(message);
+            result = inMemory
+                ? await connection.SendAsync(envelope, message, timeout.Token)
+                : await connection.SendAsync(envelope, unknownSize, timeout.Token);
             await connection.QuitAsync(timeout.Token);
         }
 
         string queueId = PostfixPeer.QueueIdOf(result.Reply.Text);
         string session = await postfix.WaitForSessionEndAsync(queueId);
-        Assert.Contains("bdat=5", session, StringComparison.Ordinal);
+        Assert.Contains($"bdat={chunks}", session, StringComparison.Ordinal);
         Assert.DoesNotContain("data=", session, StringComparison.Ordinal);
         string queuedBody = await postfix.PostcatAsync(queueId, "-b");
         string expected = InteropMessages.WithLineFeeds(message);

@@ -71,7 +71,7 @@ public sealed class SmtpConnectionExtensionTests
         SmtpException? error = null;
         await SmtpConnectionTests.RunAsync(server, async c =>
         {
-            using var pipe = new Unseekable("Subject: x\r\n\r\nh\u00e9\r\n"u8.ToArray());
+            using var pipe = new UnseekableStream("Subject: x\r\n\r\nh\u00e9\r\n"u8.ToArray());
             error = await Assert.ThrowsAsync<SmtpException>(() => c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com"), pipe));
             Assert.False(c.IsConnected);
         });
@@ -92,7 +92,7 @@ public sealed class SmtpConnectionExtensionTests
 
         await SmtpConnectionTests.RunAsync(server, async c =>
         {
-            using var pipe = new Unseekable("Subject: x\r\n\r\nh\u00e9\r\n"u8.ToArray());
+            using var pipe = new UnseekableStream("Subject: x\r\n\r\nh\u00e9\r\n"u8.ToArray());
             await c.SendAsync(new SmtpEnvelope("you@example.com", "a@example.com") { Body = SmtpCodec.Protocol.BodyType.EightBitMime }, pipe);
             await c.QuitAsync();
         });
@@ -252,14 +252,4 @@ public sealed class SmtpConnectionExtensionTests
     private static ScriptedSmtpServer Session(string ehlo) => new ScriptedSmtpServer()
         .Send("220 mx.test ESMTP\r\n")
         .Expect("EHLO client.test").Send(ehlo);
-
-    /// <summary>Bytes that can be read once, as from a pipe or stdin: no seeking, no length.</summary>
-    private sealed class Unseekable(byte[] bytes) : MemoryStream(bytes)
-    {
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    }
 }

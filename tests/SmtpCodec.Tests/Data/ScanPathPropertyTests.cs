@@ -129,6 +129,26 @@ public sealed class ScanPathPropertyTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void CountingLineBreaksMatchesAByteByByteCountOnEveryPath(string path) => OnPath(path, () =>
+        Gen.OneOf(DataFixtures.AnyMessage, DenseLineBreaks).Sample(input =>
+        {
+            // Every offset, so that a CR ends a 64-byte block and its LF starts the next one somewhere.
+            for (int start = 0; start < Math.Min(input.Length, 65); start++)
+            {
+                ReadOnlySpan<byte> bytes = input.AsSpan(start);
+                int pairs = 0;
+                for (int i = 0; i + 1 < bytes.Length; i++)
+                {
+                    pairs += bytes[i] == '\r' && bytes[i + 1] == '\n' ? 1 : 0;
+                }
+
+                CrLfBlockScanner.CountLineBreaks(bytes, out int carriageReturns, out int lineFeeds, out int counted);
+                Assert.Equal((bytes.Count((byte)'\r'), bytes.Count((byte)'\n'), pairs), (carriageReturns, lineFeeds, counted));
+            }
+        }, iter: 500));
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void RejectingLongLinesMatchesTheReferenceForAnyChunkingOnEveryPath(string path) => OnPath(path, () =>
         Gen.Select(LongLines, DataFixtures.Chunking).Sample((input, sizes) =>
         {
