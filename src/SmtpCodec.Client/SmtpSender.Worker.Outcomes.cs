@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace SmtpCodec.Client;
 
@@ -10,7 +11,8 @@ public sealed partial class SmtpSender
         private List<FollowUp>? _followUps;
 
         /// <summary>The general path: one message through <see cref="SmtpConnection.SendAsync(SmtpEnvelope, ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
-        private async Task SendOneAsync(SmtpConnection connection, DeliveryOperation operation)
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask SendOneAsync(SmtpConnection connection, DeliveryOperation operation)
         {
             operation.Attempts++;
             _sentOnConnection++;
@@ -214,7 +216,8 @@ public sealed partial class SmtpSender
             caught as SmtpException ?? new SmtpProtocolException(phase, $"The connection failed: {caught.GetType().Name}: {caught.Message}", isTransient: true, caught);
 
         /// <summary>After a stream: recipients deferred by 452 get their further transactions (general path).</summary>
-        private async Task RunFollowUpsAsync()
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask RunFollowUpsAsync()
         {
             if (_followUps is not { Count: > 0 } followUps)
             {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SmtpCodec.Client;
 
 /// <summary>The pool's streamed paths: messages back to back on one connection.</summary>
@@ -9,7 +11,8 @@ public sealed partial class SmtpSender
         /// DATA back to back: one message's commands are in flight while the previous one's content goes out,
         /// so each message costs one round trip (its envelope replies arrive with the previous end-of-data reply).
         /// </summary>
-        private async Task StreamDataAsync(SmtpConnection connection, DeliveryOperation first)
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask StreamDataAsync(SmtpConnection connection, DeliveryOperation first)
         {
             DeliveryOperation? current = null;
             DeliveryOperation? next = null;
@@ -74,7 +77,8 @@ public sealed partial class SmtpSender
         /// BDAT back to back: whole messages (commands and one BDAT LAST chunk each) go out ahead of their replies,
         /// up to <see cref="SmtpSenderOptions.ChunkingWindow"/> at a time; replies are matched in order.
         /// </summary>
-        private async Task StreamChunksAsync(SmtpConnection connection, DeliveryOperation first)
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask StreamChunksAsync(SmtpConnection connection, DeliveryOperation first)
         {
             int window = Options.ChunkingWindow;
             bool draining = false;
@@ -136,6 +140,7 @@ public sealed partial class SmtpSender
         }
 
         /// <summary>With BDAT: a message's commands and its content as one BDAT LAST chunk, in flight once written.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         private async ValueTask<bool> TryWriteMessageAsync(SmtpConnection connection, DeliveryOperation operation)
         {
             if (!TryWriteEnvelope(connection, operation))

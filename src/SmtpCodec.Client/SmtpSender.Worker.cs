@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Threading.Channels;
+using System.Runtime.CompilerServices;
 
 namespace SmtpCodec.Client;
 
@@ -17,9 +17,12 @@ public sealed partial class SmtpSender
     /// becomes of each message (accepted, refused, retried, unknown) is SmtpSender.Worker.Outcomes.cs's, by
     /// <see cref="DeliveryPolicy"/>. Temporary failures wait in a retry queue while other messages go on.
     /// </summary>
-    private sealed partial class Worker(SmtpSender sender)
+    private sealed partial class Worker(SmtpSender sender) : IDisposable
     {
         private readonly Queue<DeliveryOperation> _retries = new();
+
+        // What the worker parks on while it has nothing to do (WaitForWorkAsync).
+        private readonly WorkerSignal _signal = new();
 
         // Messages refused by a session limit: sent first on the next connection, with no delay.
         private readonly Queue<DeliveryOperation> _resend = new();
@@ -60,9 +63,14 @@ public sealed partial class SmtpSender
             }
             finally
             {
+                sender._parking.Remove(_signal);
+                Dispose();
                 await CloseAsync(quit: true).ConfigureAwait(false);
             }
         }
+
+        /// <summary>Releases the worker's wake-up timer (at the end of <see cref="RunAsync"/>).</summary>
+        public void Dispose() => _signal.Dispose();
 
         /// <summary>The next message: one held back for the general path, a retry that is due, or a new one.</summary>
         private bool TryTakeNext([NotNullWhen(true)] out DeliveryOperation? operation)
@@ -168,69 +176,93 @@ public sealed partial class SmtpSender
                 || connection.TransactionsExhausted;
         }
 
-        /// <summary>Waits for a message or a due retry; an idle connection sends NOOP now and then. False when all is done.</summary>
-        private async Task<bool> WaitForWorkAsync()
+        /// <summary>
+        /// Waits for a message or a due retry, parked (<see cref="WorkerParking"/>): a queued message wakes one parked
+        /// worker, and the worker's own timer wakes it when a retry is due or, while its connection is idle, for a
+        /// NOOP every <see cref="SmtpSenderOptions.IdleNoopInterval"/>. Nothing is allocated per wait. False when
+        /// all is done (the queue completed and empty, no retry left).
+        /// </summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<bool> WaitForWorkAsync()
         {
-            ChannelReader<DeliveryOperation> reader = sender._queue.Reader;
+            TimeSpan idle = Options.IdleNoopInterval;
+            long noopAt = idle > TimeSpan.Zero ? After(Stopwatch.GetTimestamp(), idle) : long.MaxValue;
             while (true)
             {
-                if (_held is not null || _resend.Count > 0)
+                if (HasWork())
                 {
                     return true;
                 }
 
-                if (_retries.TryPeek(out DeliveryOperation? retry))
+                if (AllDone())
                 {
-                    TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), retry.RetryAt);
-                    if (wait <= TimeSpan.Zero)
-                    {
-                        return true;
-                    }
-
-                    // Only while a retry waits: a new message or the retry's time, whichever comes first.
-                    Task<bool> next = reader.WaitToReadAsync().AsTask();
-                    if (next.IsCompleted)
-                    {
-                        if (!await next.ConfigureAwait(false))
-                        {
-                            await sender.DelayAsync(wait).ConfigureAwait(false);
-                        }
-
-                        return true;
-                    }
-
-                    await Task.WhenAny(next, sender.DelayAsync(wait)).ConfigureAwait(false);
-                    return true;
+                    return false;
                 }
 
-                ValueTask<bool> ready = reader.WaitToReadAsync();
-                TimeSpan idle = Options.IdleNoopInterval;
-                if (ready.IsCompleted || _connection is null || idle <= TimeSpan.Zero)
+                long now = Stopwatch.GetTimestamp();
+                if (_connection is not null && noopAt <= now)
                 {
-                    return await ready.ConfigureAwait(false);
+                    await KeepAliveAsync().ConfigureAwait(false);
+                    noopAt = After(Stopwatch.GetTimestamp(), idle);
+                    continue;
                 }
 
-                // A NOOP every interval for as long as the connection stays idle, not only after the first one.
-                Task<bool> waiting = ready.AsTask();
-                while (_connection is not null && await Task.WhenAny(waiting, Task.Delay(idle)).ConfigureAwait(false) != waiting)
+                long wakeAt = Math.Min(_retries.TryPeek(out DeliveryOperation? retry) ? retry.RetryAt : long.MaxValue, _connection is not null ? noopAt : long.MaxValue);
+                ValueTask<bool> parked = _signal.Arm();
+                sender._parking.Add(_signal);
+
+                // A message queued before this worker was listed woke nobody: look once more.
+                if ((HasWork() || AllDone()) && _signal.Disarm())
                 {
-                    try
-                    {
-                        await _connection.NoopAsync().ConfigureAwait(false);
-                    }
-                    catch (Exception)
-                    {
-                        // Whatever the NOOP met (a reply, a timeout, a stream throwing what it should not) ends
-                        // the connection, never the worker: the next message opens a new one.
-                        await CloseAsync(quit: false).ConfigureAwait(false);
-                    }
+                    sender._parking.Remove(_signal);
+                    continue;
                 }
 
-                return await waiting.ConfigureAwait(false);
+                if (wakeAt != long.MaxValue)
+                {
+                    _signal.WakeAfter(Stopwatch.GetElapsedTime(now, wakeAt));
+                }
+
+                await parked.ConfigureAwait(false);
+                _signal.StopTimer();
+                sender._parking.Remove(_signal);
             }
         }
 
-        private async Task ProcessAsync(DeliveryOperation operation)
+        /// <summary>A message held or to resend, a retry due, one in the queue, or retries to fail at the stop deadline.</summary>
+        private bool HasWork() =>
+            _held is not null
+            || _resend.Count > 0
+            || (_retries.TryPeek(out DeliveryOperation? retry) && (retry.RetryAt <= Stopwatch.GetTimestamp() || sender._shutdown.IsCancellationRequested))
+            || sender._queue.Reader.TryPeek(out _);
+
+        /// <summary>The sender stopped taking messages, the queue is empty and this worker holds none.</summary>
+        private bool AllDone() =>
+            sender._queue.Reader.Completion.IsCompleted && _held is null && _resend.Count == 0 && _retries.Count == 0;
+
+        /// <summary>An idle connection's NOOP; whatever it meets ends the connection, never the worker.</summary>
+        private async ValueTask KeepAliveAsync()
+        {
+            try
+            {
+                await _connection!.NoopAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // A reply, a timeout, a stream throwing what it should not: the next message opens a new connection.
+                await CloseAsync(quit: false).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>A <see cref="Stopwatch"/> timestamp <paramref name="span"/> after <paramref name="now"/>, saturating.</summary>
+        private static long After(long now, TimeSpan span)
+        {
+            double ticks = span.TotalSeconds * Stopwatch.Frequency;
+            return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+        }
+
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask ProcessAsync(DeliveryOperation operation)
         {
             Begin(operation);
             SmtpConnection connection;
@@ -266,7 +298,8 @@ public sealed partial class SmtpSender
             }
         }
 
-        private async Task<SmtpConnection> EnsureConnectionAsync()
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<SmtpConnection> EnsureConnectionAsync()
         {
             if (_connection is not null && (!_connection.IsConnected || RotationDue(_connection)))
             {
@@ -318,7 +351,8 @@ public sealed partial class SmtpSender
             return _connection;
         }
 
-        private async Task CloseAsync(bool quit)
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask CloseAsync(bool quit)
         {
             SmtpConnection? connection = _connection;
             _connection = null;

@@ -21,6 +21,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
     private readonly ConcurrentQueue<SmtpConnection> _opened = new();
     private readonly Task[] _workers;
     private readonly Worker[] _workerStates;
+    private readonly WorkerParking _parking;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly long _ticksPerMessage;
     private readonly ConnectionBreaker _breaker;
@@ -49,6 +50,8 @@ public sealed partial class SmtpSender : IAsyncDisposable
         });
         _breaker = new ConnectionBreaker(options.BreakerCoolDown);
         _ticksPerMessage = options.MaxMessagesPerSecond > 0 ? (long)(Stopwatch.Frequency / options.MaxMessagesPerSecond) : 0;
+        _parking = new WorkerParking(options.Connections);
+        _shutdown.Token.UnsafeRegister(static state => ((WorkerParking)state!).WakeAll(), _parking);
         _workers = new Task[options.Connections];
         _workerStates = new Worker[options.Connections];
         for (int i = 0; i < _workers.Length; i++)
@@ -139,7 +142,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
             return new ValueTask<SmtpDelivery>(operation, version);
         }
 
-        return _queue.Writer.TryWrite(operation)
+        return TryQueue(operation)
             ? new ValueTask<SmtpDelivery>(operation, version)
             : EnqueueSlowlyAsync(operation, version, cancellationToken);
     }
@@ -174,7 +177,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
             return new ValueTask<SmtpQueuedMessage>(queued);
         }
 
-        return _queue.Writer.TryWrite(operation) ? new ValueTask<SmtpQueuedMessage>(queued) : WaitForRoomAsync(operation, queued, cancellationToken);
+        return TryQueue(operation) ? new ValueTask<SmtpQueuedMessage>(queued) : WaitForRoomAsync(operation, queued, cancellationToken);
     }
 
     /// <summary>
@@ -251,6 +254,7 @@ public sealed partial class SmtpSender : IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
+        _parking.WakeAll();
         Task all = Task.WhenAll(_workers);
         if (cancellationToken.CanBeCanceled)
         {
@@ -344,11 +348,24 @@ public sealed partial class SmtpSender : IAsyncDisposable
 
     private DeliveryOperation Rent() => _pool.TryDequeue(out DeliveryOperation? pooled) ? pooled : new DeliveryOperation(this);
 
+    /// <summary>Queues a message if there is room, and wakes a parked worker for it.</summary>
+    private bool TryQueue(DeliveryOperation operation)
+    {
+        if (!_queue.Writer.TryWrite(operation))
+        {
+            return false;
+        }
+
+        _parking.WakeOne();
+        return true;
+    }
+
     private async ValueTask<SmtpQueuedMessage> WaitForRoomAsync(DeliveryOperation operation, SmtpQueuedMessage queued, CancellationToken cancellationToken)
     {
         try
         {
             await _queue.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
+            _parking.WakeOne();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
