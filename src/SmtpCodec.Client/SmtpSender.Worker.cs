@@ -211,14 +211,17 @@ public sealed partial class SmtpSender
                 ValueTask<bool> parked = _signal.Arm();
                 sender._parking.Add(_signal);
 
-                // A message queued before this worker was listed woke nobody: look once more.
-                if ((HasWork() || AllDone()) && _signal.Disarm())
+                // A message queued before this worker was listed woke nobody: look once more. When someone woke
+                // the signal meanwhile, the wait below returns at once.
+                if (HasWork() || AllDone())
                 {
-                    sender._parking.Remove(_signal);
-                    continue;
+                    if (_signal.Disarm())
+                    {
+                        sender._parking.Remove(_signal);
+                        continue;
+                    }
                 }
-
-                if (wakeAt != long.MaxValue)
+                else if (wakeAt != long.MaxValue)
                 {
                     _signal.WakeAfter(Stopwatch.GetElapsedTime(now, wakeAt));
                 }
